@@ -1,0 +1,167 @@
+import { z } from "zod";
+import { CHANNELS } from "../verification/model.js";
+import { PROVIDER_ERROR_KINDS } from "../providers/adapter.js";
+import { parseDuration } from "./duration.js";
+
+/** A duration written as "500ms", "30s", "10m"; parsed to milliseconds. */
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: "custom", message: `expected a duration such as "500ms", "30s" or "10m", got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const channel = z.enum(CHANNELS);
+
+const window = z.strictObject({
+  limit: z.number().int().positive(),
+  window: duration,
+});
+
+const simulatorRule = z.strictObject({
+  /** Prefix glob on the E.164 number: "+1202555011*". */
+  match: z.string().optional(),
+  outcome: z.enum(["deliver", "reject", "drop", "undelivered", "timeout"]),
+  error: z.enum(PROVIDER_ERROR_KINDS as [string, ...string[]]).optional(),
+  latency_ms: z.number().int().nonnegative().default(0),
+  dlr_delay_ms: z.number().int().nonnegative().default(0),
+});
+
+const providerBase = {
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "a provider name is lower-case letters, digits, - and _"),
+  channels: z.array(channel).min(1),
+  /** A send that takes longer counts as failed and is aborted. */
+  timeout: duration.default(10_000),
+  /** Price per message. */
+  cost: z.number().nonnegative().default(0),
+};
+
+const simulatorProvider = z.strictObject({
+  ...providerBase,
+  type: z.literal("simulator"),
+  simulate: z
+    .strictObject({
+      default: simulatorRule.default({ outcome: "deliver", latency_ms: 0, dlr_delay_ms: 0 }),
+      rules: z.array(simulatorRule.extend({ match: z.string().min(1) })).default([]),
+      /** How many sent messages /sim/outbox keeps, newest first out last. */
+      outbox_limit: z.number().int().nonnegative().default(1000),
+    })
+    .default({ default: { outcome: "deliver", latency_ms: 0, dlr_delay_ms: 0 }, rules: [], outbox_limit: 1000 }),
+});
+
+export const providerSchema = z.discriminatedUnion("type", [simulatorProvider]);
+
+export const configSchema = z
+  .strictObject({
+    server: z
+      .strictObject({
+        port: z.number().int().min(0).max(65535).default(8080),
+        host: z.string().default("0.0.0.0"),
+        /** Base URL providers reach verifyd at, for delivery receipts. */
+        public_url: z.string().url().optional(),
+        /** How long SIGTERM waits for in-flight calls before closing sockets. */
+        shutdown_grace: duration.default(10_000),
+      })
+      .default({ port: 8080, host: "0.0.0.0", shutdown_grace: 10_000 }),
+    store: z
+      .strictObject({
+        type: z.literal("memory"),
+        /** How long finished verifications stay readable. */
+        retention: duration.default(86_400_000),
+      })
+      .default({ type: "memory", retention: 86_400_000 }),
+    security: z
+      .strictObject({
+        code_hmac_key: z.string().min(16, "code_hmac_key must be at least 16 characters").optional(),
+      })
+      .default({}),
+    policy: z
+      .strictObject({
+        code_length: z.number().int().min(4).max(10).default(6),
+        code_ttl: duration.default(600_000),
+        delivery_window: duration.default(30_000),
+        max_check_attempts: z.number().int().min(1).max(100).default(5),
+        resend_min_interval: duration.default(30_000),
+        auto_escalate: z.boolean().default(false),
+        default_locale: z.string().default("en"),
+      })
+      .default({
+        code_length: 6,
+        code_ttl: 600_000,
+        delivery_window: 30_000,
+        max_check_attempts: 5,
+        resend_min_interval: 30_000,
+        auto_escalate: false,
+        default_locale: "en",
+      }),
+    rate_limits: z
+      .strictObject({
+        per_phone: window.default({ limit: 5, window: 600_000 }),
+        per_ip: window.default({ limit: 50, window: 600_000 }),
+        /** Checks per client IP, across verifications: slows guessing spread over many numbers. */
+        check_per_ip: window.default({ limit: 100, window: 600_000 }),
+      })
+      .default({
+        per_phone: { limit: 5, window: 600_000 },
+        per_ip: { limit: 50, window: 600_000 },
+        check_per_ip: { limit: 100, window: 600_000 },
+      }),
+    timers: z
+      .strictObject({
+        /** How often due timers are looked for when the store cannot say when the next one is due. */
+        poll_interval: duration.default(50),
+        /** How long an instance owns a verification's timer work before another may take it over. */
+        lease: duration.default(30_000),
+        batch_size: z.number().int().positive().default(512),
+      })
+      .default({ poll_interval: 50, lease: 30_000, batch_size: 512 }),
+    messages: z
+      .strictObject({
+        brand: z.string().max(30).default("verifyd"),
+        /** Per-locale overrides of the built-in templates; {code}, {brand}, {minutes}. */
+        templates: z.record(z.string(), z.strictObject({ sms: z.string().optional(), voice: z.string().optional() })).default({}),
+      })
+      .default({ brand: "verifyd", templates: {} }),
+    log: z
+      .strictObject({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
+      .default({ level: "info" }),
+    providers: z.array(providerSchema).min(1, "at least one provider is required"),
+    routing: z.strictObject({
+      default: z.array(z.string()).min(1),
+      countries: z.record(z.string().regex(/^[A-Z]{2}$/, "country keys are ISO 3166-1 alpha-2, upper case"), z.array(z.string()).min(1)).default({}),
+    }),
+  })
+  .superRefine((config, ctx) => {
+    const names = new Set<string>();
+    config.providers.forEach((provider, index) => {
+      if (names.has(provider.name)) {
+        ctx.addIssue({ code: "custom", path: ["providers", index, "name"], message: `duplicate provider name "${provider.name}"` });
+      }
+      names.add(provider.name);
+      if (provider.type === "simulator") {
+        const rules = [provider.simulate.default, ...provider.simulate.rules];
+        rules.forEach((rule, ruleIndex) => {
+          if (rule.outcome === "reject" && !rule.error) {
+            const path =
+              ruleIndex === 0
+                ? ["providers", index, "simulate", "default", "error"]
+                : ["providers", index, "simulate", "rules", ruleIndex - 1, "error"];
+            ctx.addIssue({ code: "custom", path, message: "a reject rule needs an error kind" });
+          }
+        });
+      }
+    });
+    const checkList = (list: string[], path: (string | number)[]) =>
+      list.forEach((name, index) => {
+        if (!names.has(name)) ctx.addIssue({ code: "custom", path: [...path, index], message: `unknown provider "${name}"` });
+      });
+    checkList(config.routing.default, ["routing", "default"]);
+    for (const [country, list] of Object.entries(config.routing.countries)) checkList(list, ["routing", "countries", country]);
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type ProviderConfig = z.output<typeof providerSchema>;
+export type SimulatorProviderConfig = Extract<ProviderConfig, { type: "simulator" }>;
+export type SimulatorRule = SimulatorProviderConfig["simulate"]["default"];

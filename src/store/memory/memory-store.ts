@@ -1,0 +1,193 @@
+import { isActive, type VerificationEvent, type VerificationRecord } from "../../verification/model.js";
+import { DuplicateKeyError, type VerificationStore } from "../store.js";
+import { DueQueue } from "./due-queue.js";
+
+export interface MemoryStoreOptions {
+  /** How long finished and expired records stay readable, in ms. */
+  retentionMs: number;
+  /** Epoch ms; injected so tests control purging. */
+  now?: () => number;
+  /** How often the purge runs, in ms; 0 turns it off. */
+  purgeIntervalMs?: number;
+}
+
+/**
+ * The embedded default: everything in this process. It keeps the same
+ * contract as a shared database (versioned writes, unique keys, leases), so
+ * the domain cannot come to rely on anything only memory gives.
+ */
+export class MemoryStore implements VerificationStore {
+  readonly #records = new Map<string, VerificationRecord>();
+  readonly #activeByPhone = new Map<string, string>();
+  readonly #byIdempotencyKey = new Map<string, string>();
+  readonly #byProviderMessage = new Map<string, string>();
+  readonly #due = new DueQueue();
+  /** The one live wake-up time per record; heap entries that differ are stale. */
+  readonly #scheduled = new Map<string, number>();
+  readonly #listeners = new Map<string, Set<(event: VerificationEvent) => void>>();
+  readonly #retentionMs: number;
+  readonly #now: () => number;
+  readonly #purgeTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: MemoryStoreOptions) {
+    this.#retentionMs = options.retentionMs;
+    this.#now = options.now ?? Date.now;
+    const every = options.purgeIntervalMs ?? 60_000;
+    if (every > 0) {
+      this.#purgeTimer = setInterval(() => this.purge(), every);
+      this.#purgeTimer.unref();
+    }
+  }
+
+  async insert(record: VerificationRecord): Promise<void> {
+    if (record.idempotencyKey !== undefined && this.#byIdempotencyKey.has(record.idempotencyKey)) {
+      throw new DuplicateKeyError("idempotency_key");
+    }
+    if (isActive(record) && this.#activeByPhone.has(record.phoneNumber)) {
+      throw new DuplicateKeyError("active_phone_number");
+    }
+    this.#records.set(record.id, record);
+    this.#index(undefined, record);
+  }
+
+  async get(id: string): Promise<VerificationRecord | undefined> {
+    return this.#records.get(id);
+  }
+
+  async findActiveByPhone(phoneNumber: string): Promise<VerificationRecord | undefined> {
+    const id = this.#activeByPhone.get(phoneNumber);
+    return id === undefined ? undefined : this.#records.get(id);
+  }
+
+  async findByIdempotencyKey(key: string): Promise<VerificationRecord | undefined> {
+    const id = this.#byIdempotencyKey.get(key);
+    return id === undefined ? undefined : this.#records.get(id);
+  }
+
+  async findByProviderMessageId(provider: string, providerMessageId: string): Promise<VerificationRecord | undefined> {
+    const id = this.#byProviderMessage.get(messageKey(provider, providerMessageId));
+    return id === undefined ? undefined : this.#records.get(id);
+  }
+
+  async replace(record: VerificationRecord, expectedVersion: number): Promise<VerificationRecord | undefined> {
+    const current = this.#records.get(record.id);
+    if (!current || current.version !== expectedVersion) return undefined;
+    if (isActive(record) && !isActive(current)) {
+      const holder = this.#activeByPhone.get(record.phoneNumber);
+      if (holder !== undefined && holder !== record.id) throw new DuplicateKeyError("active_phone_number");
+    }
+    const stored = { ...record, version: expectedVersion + 1 };
+    this.#records.set(stored.id, stored);
+    this.#index(current, stored);
+    return stored;
+  }
+
+  async claimDue(now: number, owner: string, leaseMs: number, limit: number): Promise<VerificationRecord[]> {
+    const claimed: VerificationRecord[] = [];
+    while (claimed.length < limit) {
+      const time = this.#due.peekTime();
+      if (time === undefined || time > now) break;
+      const [, id] = this.#due.pop()!;
+      if (this.#scheduled.get(id) !== time) continue;
+      this.#scheduled.delete(id);
+      const record = this.#records.get(id);
+      if (!record || record.dueAt === undefined) continue;
+      if (record.dueAt > now || (record.lease && record.lease.until > now)) {
+        this.#schedule(record);
+        continue;
+      }
+      const leased = { ...record, lease: { owner, until: now + leaseMs }, version: record.version + 1 };
+      this.#records.set(id, leased);
+      this.#schedule(leased);
+      claimed.push(leased);
+    }
+    return claimed;
+  }
+
+  nextDueAt(): number | undefined {
+    return this.#due.peekTime();
+  }
+
+  async publish(events: readonly VerificationEvent[]): Promise<void> {
+    for (const event of events) {
+      const listeners = this.#listeners.get(event.verificationId);
+      if (!listeners) continue;
+      for (const listener of [...listeners]) listener(event);
+    }
+  }
+
+  subscribe(verificationId: string, listener: (event: VerificationEvent) => void): () => void {
+    let listeners = this.#listeners.get(verificationId);
+    if (!listeners) this.#listeners.set(verificationId, (listeners = new Set()));
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) this.#listeners.delete(verificationId);
+    };
+  }
+
+  async ready(): Promise<boolean> {
+    return true;
+  }
+
+  async close(): Promise<void> {
+    if (this.#purgeTimer) clearInterval(this.#purgeTimer);
+  }
+
+  /** Drops finished records older than the retention; what a TTL index does in a database. */
+  purge(): number {
+    const cutoff = this.#now() - this.#retentionMs;
+    let removed = 0;
+    for (const record of this.#records.values()) {
+      if (isActive(record) || Math.max(record.updatedAt, record.expiresAt) > cutoff) continue;
+      this.#records.delete(record.id);
+      this.#unindex(record);
+      removed++;
+    }
+    return removed;
+  }
+
+  get size(): number {
+    return this.#records.size;
+  }
+
+  #index(previous: VerificationRecord | undefined, record: VerificationRecord): void {
+    if (record.idempotencyKey !== undefined) this.#byIdempotencyKey.set(record.idempotencyKey, record.id);
+    if (isActive(record)) this.#activeByPhone.set(record.phoneNumber, record.id);
+    else if (this.#activeByPhone.get(record.phoneNumber) === record.id) this.#activeByPhone.delete(record.phoneNumber);
+    const before = previous?.attempts;
+    record.attempts.forEach((attempt, index) => {
+      if (attempt.providerMessageId !== undefined && before?.[index]?.providerMessageId !== attempt.providerMessageId) {
+        this.#byProviderMessage.set(messageKey(attempt.provider, attempt.providerMessageId), record.id);
+      }
+    });
+    this.#schedule(record);
+  }
+
+  #unindex(record: VerificationRecord): void {
+    if (record.idempotencyKey !== undefined && this.#byIdempotencyKey.get(record.idempotencyKey) === record.id) {
+      this.#byIdempotencyKey.delete(record.idempotencyKey);
+    }
+    if (this.#activeByPhone.get(record.phoneNumber) === record.id) this.#activeByPhone.delete(record.phoneNumber);
+    for (const attempt of record.attempts) {
+      if (attempt.providerMessageId !== undefined) this.#byProviderMessage.delete(messageKey(attempt.provider, attempt.providerMessageId));
+    }
+    this.#scheduled.delete(record.id);
+  }
+
+  /** Keeps exactly one live heap entry per record: at its due time, or when its lease lapses. */
+  #schedule(record: VerificationRecord): void {
+    if (record.dueAt === undefined) {
+      this.#scheduled.delete(record.id);
+      return;
+    }
+    const wake = record.lease ? Math.max(record.dueAt, record.lease.until) : record.dueAt;
+    if (this.#scheduled.get(record.id) === wake) return;
+    this.#scheduled.set(record.id, wake);
+    this.#due.push(wake, record.id);
+  }
+}
+
+function messageKey(provider: string, providerMessageId: string): string {
+  return `${provider}\u0000${providerMessageId}`;
+}

@@ -1,0 +1,48 @@
+/**
+ * The domain's one error type. Its closed set of kinds is what the API layer
+ * maps to gRPC codes (src/api/error-mapping.ts); anything else thrown is an
+ * internal fault whose detail stays in the logs.
+ */
+export type VerifyErrorKind =
+  | "invalid_argument"
+  | "not_found"
+  | "rate_limited"
+  | "failed_precondition"
+  | "unavailable"
+  | "unauthenticated"
+  | "permission_denied"
+  | "internal";
+
+export class VerifyError extends Error {
+  override readonly name = "VerifyError";
+
+  constructor(
+    readonly kind: VerifyErrorKind,
+    message: string,
+    /** Extra facts a caller can act on, e.g. `{ retryAfterMs: 30000 }`. */
+    readonly details: Readonly<Record<string, string | number>> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  static invalidArgument(message: string, details?: Record<string, string | number>): VerifyError {
+    return new VerifyError("invalid_argument", message, details);
+  }
+
+  static notFound(message: string): VerifyError {
+    return new VerifyError("not_found", message);
+  }
+
+  static failedPrecondition(message: string): VerifyError {
+    return new VerifyError("failed_precondition", message);
+  }
+
+  static rateLimited(message: string, retryAfterMs: number): VerifyError {
+    return new VerifyError("rate_limited", message, { retryAfterMs });
+  }
+
+  static unavailable(message: string, cause?: unknown): VerifyError {
+    return new VerifyError("unavailable", message, {}, { cause });
+  }
+}
