@@ -1,0 +1,170 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { DescFile } from "@bufbuild/protobuf";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { file_grpc_health_v1_health } from "../../gen/grpc/health/v1/health_pb.js";
+import { file_verify_v1_verify } from "../../gen/verify/v1/verify_pb.js";
+import { errorMappingInterceptor } from "../api/error-mapping.js";
+import { registerHealth } from "../api/health.js";
+import { registerReflection } from "../api/reflection.js";
+import { registerVerificationHandlers } from "../api/verification-handlers.js";
+import type { Config } from "../config/schema.js";
+import { TimeoutCaller } from "../dispatch/provider-caller.js";
+import { TimerLoop } from "../dispatch/timer-loop.js";
+import { RateLimits } from "../limits/rate-limits.js";
+import { MessageRenderer } from "../messages/templates.js";
+import type { DeliveryReport, ProviderAdapter } from "../providers/adapter.js";
+import { createProviders } from "../providers/registry.js";
+import { SimulatorProvider } from "../providers/simulator/simulator.js";
+import { RoutingTable } from "../routing/routing-table.js";
+import { MemoryStore } from "../store/memory/memory-store.js";
+import type { VerificationStore } from "../store/store.js";
+import { type AppLogger, createLogger } from "../telemetry/logger.js";
+import { type Clock, systemClock } from "../verification/clock.js";
+import { CodeVault, cryptoRandom, type RandomSource } from "../verification/codes.js";
+import { VerificationService } from "../verification/service.js";
+import { type ListeningServer, listen } from "./http-server.js";
+import { createPlainRoutes } from "./plain-routes.js";
+
+export interface AppOptions {
+  logger?: AppLogger;
+  clock?: Clock;
+  random?: RandomSource;
+  /** Overrides server.port (0 picks a free port). */
+  port?: number;
+  host?: string;
+  /** Extra Connect services on the same stack (the benchmark's echo baseline). */
+  extraRoutes?: (router: ConnectRouter) => void;
+  extraFiles?: readonly DescFile[];
+  /** Called with how late each timer ran (benchmarks). */
+  onTimerLateness?: (lateMs: number) => void;
+}
+
+export interface App {
+  readonly port: number;
+  readonly url: string;
+  readonly service: VerificationService;
+  readonly store: VerificationStore;
+  readonly providers: ReadonlyMap<string, ProviderAdapter>;
+  readonly timers: TimerLoop;
+  /** Graceful stop: stop accepting, finish in-flight calls, end Watch streams, stop timers. */
+  close(): Promise<void>;
+}
+
+const SERVED = ["verify.v1.VerificationService", "grpc.health.v1.Health"];
+
+/** Builds verifyd from a configuration and starts serving it. */
+export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config.log.level);
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? cryptoRandom;
+  const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+
+  let secret = config.security.code_hmac_key;
+  if (!secret) {
+    logger.warn(
+      {},
+      "security.code_hmac_key is not set: using a random key for this process; codes will not survive a restart or work across instances",
+    );
+    secret = randomBytes(32).toString("base64");
+  }
+
+  const store = new MemoryStore({ retentionMs: config.store.retention, now: () => clock.now() });
+  let service: VerificationService | undefined;
+  const receipts = {
+    report(receipt: DeliveryReport) {
+      service?.handleReceipt(receipt).catch((error: unknown) => logger.error({ err: error, provider: receipt.provider }, "receipt failed"));
+    },
+  };
+  const providers = createProviders(config.providers, receipts);
+  const timeouts = new Map(config.providers.map((provider) => [provider.name, provider.timeout]));
+  let timers: TimerLoop | undefined;
+
+  service = new VerificationService(
+    {
+      store,
+      routing: new RoutingTable(config.routing, providers),
+      caller: new TimeoutCaller((name) => timeouts.get(name) ?? 10_000),
+      vault: new CodeVault(secret, random),
+      limits: new RateLimits(config.rate_limits),
+      messages: new MessageRenderer(config.messages.templates),
+      policy: {
+        codeLength: config.policy.code_length,
+        codeTtlMs: config.policy.code_ttl,
+        deliveryWindowMs: config.policy.delivery_window,
+        maxCheckAttempts: config.policy.max_check_attempts,
+        resendMinIntervalMs: config.policy.resend_min_interval,
+        autoEscalate: config.policy.auto_escalate,
+        defaultLocale: config.policy.default_locale,
+        brand: config.messages.brand,
+      },
+      clock,
+      random,
+      logger,
+      instanceId,
+      leaseMs: config.timers.lease,
+      wakeTimers: () => timers?.wake(),
+    },
+    providers.values(),
+  );
+  const verification = service;
+  timers = new TimerLoop(store, (record) => verification.runDue(record), {
+    owner: instanceId,
+    pollIntervalMs: config.timers.poll_interval,
+    leaseMs: config.timers.lease,
+    batchSize: config.timers.batch_size,
+    clock,
+    onLateness: options.onTimerLateness,
+    onError: (error, record) => logger.error({ err: error, verificationId: record?.id }, "timer work failed"),
+  });
+
+  const shutdown = new AbortController();
+  let draining = false;
+  const isServing = async () => !draining && (await store.ready());
+  const simulators = [...providers.values()].filter((provider) => provider instanceof SimulatorProvider);
+  const handler = connectNodeAdapter({
+    routes: (router) => {
+      registerVerificationHandlers(router, verification, shutdown.signal);
+      registerHealth(router, { services: SERVED, isServing, shutdown: shutdown.signal });
+      options.extraRoutes?.(router);
+      registerReflection(router, [file_verify_v1_verify, file_grpc_health_v1_health, ...(options.extraFiles ?? [])], [
+        ...SERVED,
+        ...(options.extraFiles ?? []).flatMap((file) => file.services.map((s) => s.typeName)),
+        "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection",
+      ]);
+    },
+    interceptors: [errorMappingInterceptor(logger)],
+    // Requests are small; a 1 MiB cap keeps a hostile body from costing memory.
+    readMaxBytes: 1 << 20,
+    fallback: createPlainRoutes({ isServing, simulators }),
+  });
+
+  const server: ListeningServer = await listen(handler, options.port ?? config.server.port, options.host ?? config.server.host);
+  timers.start();
+  const url = `http://${server.host === "0.0.0.0" || server.host === "::" ? "127.0.0.1" : server.host}:${server.port}`;
+  logger.info({ url, providers: [...providers.keys()], store: config.store.type }, "verifyd listening");
+
+  let closing: Promise<void> | undefined;
+  return {
+    port: server.port,
+    url,
+    service: verification,
+    store,
+    providers,
+    timers,
+    close() {
+      closing ??= (async () => {
+        draining = true;
+        shutdown.abort();
+        await server.close(config.server.shutdown_grace);
+        await timers.stop();
+        for (const provider of providers.values()) await provider.close?.();
+        await store.close();
+        logger.info({}, "verifyd stopped");
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { ServerResponse } from "node:http";
+import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
+
+type NodeHandlerFn = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
+type NodeServerRequest = Parameters<NodeHandlerFn>[0];
+type NodeServerResponse = Parameters<NodeHandlerFn>[1];
+import type { SimulatorProvider } from "../providers/simulator/simulator.js";
+
+type Response = NodeServerResponse;
+
+export interface PlainRoutesOptions {
+  isServing(): Promise<boolean>;
+  simulators: readonly SimulatorProvider[];
+}
+
+/** Everything on the port that is not an RPC: probes and the simulator's outbox. */
+export function createPlainRoutes(options: PlainRoutesOptions): NodeHandlerFn {
+  return (request: NodeServerRequest, response: NodeServerResponse) => {
+    const url = new URL(request.url ?? "/", "http://localhost");
+    const route = `${request.method} ${url.pathname}`;
+    switch (route) {
+      case "GET /healthz":
+        return json(response, 200, { status: "ok" });
+      case "GET /readyz":
+        void options.isServing().then(
+          (ready) => json(response, ready ? 200 : 503, { status: ready ? "ready" : "not ready" }),
+          () => json(response, 503, { status: "not ready" }),
+        );
+        return;
+      case "GET /sim/outbox": {
+        if (options.simulators.length === 0) return json(response, 404, { error: "no simulator is configured" });
+        const to = url.searchParams.get("to") ?? undefined;
+        const messages = options.simulators.flatMap((simulator) => simulator.outbox(to)).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+        return json(response, 200, { messages });
+      }
+      default:
+        return json(response, 404, { error: `no route for ${route}` });
+    }
+  };
+}
+
+function json(response: Response, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  (response as ServerResponse).writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  response.end(text);
+}
