@@ -61,9 +61,16 @@ export async function listen(handler: RequestHandler, port: number, host: string
       if (isH2 && compared < H2_PREFACE.length) return;
       socket.off("data", onData);
       socket.pause();
+      // Both servers take the bytes already read from the socket's buffer, then
+      // read the rest from the native handle themselves: resuming here would
+      // hand HTTP/2 frames to nobody.
       socket.unshift(head);
-      (isH2 ? h2 : h1).emit("connection", socket);
-      socket.resume();
+      if (isH2) {
+        h2.emit("connection", socket);
+      } else {
+        h1.emit("connection", socket);
+        socket.resume();
+      }
     };
     socket.on("data", onData);
     socket.on("error", () => socket.destroy());
