@@ -1,57 +1,15 @@
 import { z } from "zod";
-import { CHANNELS } from "../verification/model.js";
-import { PROVIDER_ERROR_KINDS } from "../providers/adapter.js";
-import { parseDuration } from "./duration.js";
+import { simulatorConfigSchema } from "../providers/simulator/config.js";
+import { duration } from "./zod-types.js";
 
-/** A duration written as "500ms", "30s", "10m"; parsed to milliseconds. */
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: `expected a duration such as "500ms", "30s" or "10m", got ${JSON.stringify(value)}` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const channel = z.enum(CHANNELS);
 
 const window = z.strictObject({
   limit: z.number().int().positive(),
   window: duration,
 });
 
-const simulatorRule = z.strictObject({
-  /** Prefix glob on the E.164 number: "+1202555011*". */
-  match: z.string().optional(),
-  outcome: z.enum(["deliver", "reject", "drop", "undelivered", "timeout"]),
-  error: z.enum(PROVIDER_ERROR_KINDS as [string, ...string[]]).optional(),
-  latency_ms: z.number().int().nonnegative().default(0),
-  dlr_delay_ms: z.number().int().nonnegative().default(0),
-});
-
-const providerBase = {
-  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "a provider name is lower-case letters, digits, - and _"),
-  channels: z.array(channel).min(1),
-  /** A send that takes longer counts as failed and is aborted. */
-  timeout: duration.default(10_000),
-  /** Price per message. */
-  cost: z.number().nonnegative().default(0),
-};
-
-const simulatorProvider = z.strictObject({
-  ...providerBase,
-  type: z.literal("simulator"),
-  simulate: z
-    .strictObject({
-      default: simulatorRule.default({ outcome: "deliver", latency_ms: 0, dlr_delay_ms: 0 }),
-      rules: z.array(simulatorRule.extend({ match: z.string().min(1) })).default([]),
-      /** How many sent messages /sim/outbox keeps, newest first out last. */
-      outbox_limit: z.number().int().nonnegative().default(1000),
-    })
-    .default({ default: { outcome: "deliver", latency_ms: 0, dlr_delay_ms: 0 }, rules: [], outbox_limit: 1000 }),
-});
-
-export const providerSchema = z.discriminatedUnion("type", [simulatorProvider]);
+/** Every provider type; each adapter folder owns its schema. */
+export const providerSchema = z.discriminatedUnion("type", [simulatorConfigSchema]);
 
 export const configSchema = z
   .strictObject({
@@ -140,18 +98,6 @@ export const configSchema = z
         ctx.addIssue({ code: "custom", path: ["providers", index, "name"], message: `duplicate provider name "${provider.name}"` });
       }
       names.add(provider.name);
-      if (provider.type === "simulator") {
-        const rules = [provider.simulate.default, ...provider.simulate.rules];
-        rules.forEach((rule, ruleIndex) => {
-          if (rule.outcome === "reject" && !rule.error) {
-            const path =
-              ruleIndex === 0
-                ? ["providers", index, "simulate", "default", "error"]
-                : ["providers", index, "simulate", "rules", ruleIndex - 1, "error"];
-            ctx.addIssue({ code: "custom", path, message: "a reject rule needs an error kind" });
-          }
-        });
-      }
     });
     const checkList = (list: string[], path: (string | number)[]) =>
       list.forEach((name, index) => {
@@ -163,5 +109,3 @@ export const configSchema = z
 
 export type Config = z.output<typeof configSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
-export type SimulatorProviderConfig = Extract<ProviderConfig, { type: "simulator" }>;
-export type SimulatorRule = SimulatorProviderConfig["simulate"]["default"];

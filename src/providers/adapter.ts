@@ -19,8 +19,66 @@ export interface ProviderAdapter {
   send(message: OutboundMessage, signal: AbortSignal): Promise<SendResult>;
   /** Asks the provider for a message's state, where the provider offers that. */
   queryStatus?(providerMessageId: string, signal: AbortSignal): Promise<DeliveryReport | undefined>;
+  /**
+   * Verifies and reads a webhook the provider posted to
+   * `/webhooks/<provider name>/...`: checks the provider's signature before
+   * anything else, and returns the delivery reports it carried. Throws a
+   * WebhookError for a bad signature (403) or a malformed body (400).
+   */
+  handleWebhook?(request: WebhookRequest): Promise<WebhookResponse>;
   /** Releases timers and sockets. */
   close?(): Promise<void> | void;
+}
+
+/** What an adapter gets besides its own config. */
+export interface ProviderContext {
+  receipts: ReceiptSink;
+  /** Epoch ms; injected so tests control replay windows. */
+  now(): number;
+}
+
+export interface WebhookRequest {
+  method: string;
+  /** The full URL as the provider called it (public_url + path + query): signatures cover it. */
+  url: string;
+  /** The path after `/webhooks/<provider name>`, e.g. "/ver_abc/2". */
+  subpath: string;
+  /** Lower-case header names. */
+  headers: Readonly<Record<string, string>>;
+  body: Buffer;
+}
+
+export interface WebhookResponse {
+  reports: DeliveryReport[];
+  /** 200 unless the provider expects otherwise. */
+  status?: number;
+  contentType?: string;
+  body?: string;
+}
+
+export class WebhookError extends Error {
+  override readonly name = "WebhookError";
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 415,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The callback URL verifyd hands a provider for one attempt, so its receipt
+ * finds the attempt without a lookup: `<public url>/webhooks/<provider>/<verification id>/<attempt>`.
+ */
+export function callbackUrl(publicUrl: string, provider: string, reference: AttemptReference): string {
+  return `${publicUrl}/webhooks/${encodeURIComponent(provider)}/${encodeURIComponent(reference.verificationId)}/${reference.attemptNumber}`;
+}
+
+/** Reads the reference back out of a webhook subpath made by callbackUrl; undefined when it is not one. */
+export function referenceFromSubpath(subpath: string): AttemptReference | undefined {
+  const match = /^\/([A-Za-z0-9_-]{1,64})\/([1-9][0-9]{0,3})\/?$/.exec(subpath.split("?")[0] ?? "");
+  if (!match) return undefined;
+  return { verificationId: match[1]!, attemptNumber: Number(match[2]) };
 }
 
 export interface OutboundMessage {
@@ -35,6 +93,8 @@ export interface OutboundMessage {
   idempotencyKey: string;
   /** Routes the provider's receipt back to this attempt. */
   reference: AttemptReference;
+  /** Where the provider should post this message's receipts (see callbackUrl); empty when there is none. */
+  callbackUrl: string;
 }
 
 export interface AttemptReference {

@@ -14,7 +14,7 @@ import { TimeoutCaller } from "../dispatch/provider-caller.js";
 import { TimerLoop } from "../dispatch/timer-loop.js";
 import { RateLimits } from "../limits/rate-limits.js";
 import { MessageRenderer } from "../messages/templates.js";
-import type { DeliveryReport, ProviderAdapter } from "../providers/adapter.js";
+import { callbackUrl, type DeliveryReport, type ProviderAdapter } from "../providers/adapter.js";
 import { createProviders } from "../providers/registry.js";
 import { SimulatorProvider } from "../providers/simulator/simulator.js";
 import { RoutingTable } from "../routing/routing-table.js";
@@ -26,6 +26,7 @@ import { CodeVault, cryptoRandom, type RandomSource } from "../verification/code
 import { VerificationService } from "../verification/service.js";
 import { type ListeningServer, listen } from "./http-server.js";
 import { createPlainRoutes } from "./plain-routes.js";
+import { createWebhookRoute } from "../webhooks/webhook-route.js";
 
 export interface AppOptions {
   logger?: AppLogger;
@@ -77,7 +78,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       service?.handleReceipt(receipt).catch((error: unknown) => logger.error({ err: error, provider: receipt.provider }, "receipt failed"));
     },
   };
-  const providers = createProviders(config.providers, receipts);
+  // Known for sure only once listening (port 0 picks one); until then nothing is sent.
+  let publicUrl = config.server.public_url?.replace(/\/+$/, "") ?? "";
+  const providers = createProviders(config.providers, { receipts, now: () => clock.now() });
   const timeouts = new Map(config.providers.map((provider) => [provider.name, provider.timeout]));
   let timers: TimerLoop | undefined;
 
@@ -105,6 +108,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       instanceId,
       leaseMs: config.timers.lease,
       wakeTimers: () => timers?.wake(),
+      callbackUrlFor: (provider, reference) => callbackUrl(publicUrl, provider, reference),
     },
     providers.values(),
   );
@@ -138,12 +142,22 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     interceptors: [errorMappingInterceptor(logger)],
     // Requests are small; a 1 MiB cap keeps a hostile body from costing memory.
     readMaxBytes: 1 << 20,
-    fallback: createPlainRoutes({ isServing, simulators }),
+    fallback: createPlainRoutes({
+      isServing,
+      simulators,
+      webhooks: createWebhookRoute({
+        providers,
+        publicUrl: () => publicUrl,
+        onReport: (report) => verification.handleReceipt(report),
+        logger,
+      }),
+    }),
   });
 
   const server: ListeningServer = await listen(handler, options.port ?? config.server.port, options.host ?? config.server.host);
-  timers.start();
   const url = `http://${server.host === "0.0.0.0" || server.host === "::" ? "127.0.0.1" : server.host}:${server.port}`;
+  publicUrl ||= url;
+  timers.start();
   logger.info({ url, providers: [...providers.keys()], store: config.store.type }, "verifyd listening");
 
   let closing: Promise<void> | undefined;

@@ -11,6 +11,7 @@ type Response = NodeServerResponse;
 export interface PlainRoutesOptions {
   isServing(): Promise<boolean>;
   simulators: readonly SimulatorProvider[];
+  webhooks(request: NodeServerRequest, response: NodeServerResponse, pathname: string, search: string): Promise<void>;
 }
 
 /** Everything on the port that is not an RPC: probes and the simulator's outbox. */
@@ -18,6 +19,12 @@ export function createPlainRoutes(options: PlainRoutesOptions): NodeHandlerFn {
   return (request: NodeServerRequest, response: NodeServerResponse) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     const route = `${request.method} ${url.pathname}`;
+    if (url.pathname.startsWith("/webhooks/")) {
+      void options.webhooks(request, response, url.pathname, url.search).catch(() => {
+        if (!response.headersSent) json(response, 500, { error: "internal error" });
+      });
+      return;
+    }
     switch (route) {
       case "GET /healthz":
         return json(response, 200, { status: "ok" });

@@ -1,7 +1,7 @@
 import type { ProviderCaller } from "../dispatch/provider-caller.js";
 import type { RateLimits } from "../limits/rate-limits.js";
 import type { MessageRenderer } from "../messages/templates.js";
-import type { DeliveryReport, ProviderAdapter } from "../providers/adapter.js";
+import type { AttemptReference, DeliveryReport, ProviderAdapter } from "../providers/adapter.js";
 import type { RoutingTable } from "../routing/routing-table.js";
 import { DuplicateKeyError, type VerificationStore } from "../store/store.js";
 import type { Clock } from "./clock.js";
@@ -63,6 +63,8 @@ export interface VerificationServiceDeps {
   leaseMs: number;
   /** Asks the timer loop to look for due work now. */
   wakeTimers?: () => void;
+  /** Where a provider should post the receipts of one attempt; without it, providers get no callback URL. */
+  callbackUrlFor?: (provider: string, reference: AttemptReference) => string;
 }
 
 export interface StartInput {
@@ -470,6 +472,7 @@ export class VerificationService {
             locale: record.locale,
             idempotencyKey: attempt.idempotencyKey,
             reference: { verificationId: id, attemptNumber: attempt.number },
+            callbackUrl: this.#d.callbackUrlFor?.(attempt.provider, { verificationId: id, attemptNumber: attempt.number }) ?? "",
           })
         : ({ ok: false, kind: "unavailable", message: `provider ${attempt.provider} is no longer configured` } as const);
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { SimulatorProviderConfig, SimulatorRule } from "../../config/schema.js";
+import type { SimulatorProviderConfig, SimulatorRule } from "./config.js";
 import type { Channel } from "../../verification/model.js";
 import {
   type OutboundMessage,
