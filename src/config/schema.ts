@@ -86,7 +86,46 @@ export const configSchema = z
       .strictObject({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
       .default({ level: "info" }),
     providers: z.array(providerSchema).min(1, "at least one provider is required"),
+    scoring: z
+      .strictObject({
+        window: duration.default(3_600_000),
+        buckets: z.number().int().min(1).max(1440).default(12),
+        min_samples: z.number().int().min(1).default(20),
+        exploration: z.number().min(0).max(1).default(0.05),
+        demote_below: z.number().min(0).max(1).default(0.3),
+        demote_relative: z.number().min(0).max(1).default(0.5),
+        quality_floor: z.number().min(0).max(1).default(0.5),
+        speed_reference: duration.default(10_000),
+        weights: z
+          .strictObject({
+            completion: z.number().min(0).default(0.5),
+            delivery: z.number().min(0).default(0.25),
+            speed: z.number().min(0).default(0.1),
+            acceptance: z.number().min(0).default(0.15),
+          })
+          .default({ completion: 0.5, delivery: 0.25, speed: 0.1, acceptance: 0.15 }),
+      })
+      .default({
+        window: 3_600_000,
+        buckets: 12,
+        min_samples: 20,
+        exploration: 0.05,
+        demote_below: 0.3,
+        demote_relative: 0.5,
+        quality_floor: 0.5,
+        speed_reference: 10_000,
+        weights: { completion: 0.5, delivery: 0.25, speed: 0.1, acceptance: 0.15 },
+      }),
+    admin: z
+      .strictObject({
+        /** Bearer token the admin RPCs require; unset means unguarded (restrict the port instead). */
+        token: z.string().min(16, "admin.token must be at least 16 characters").optional(),
+      })
+      .default({}),
     routing: z.strictObject({
+      /** static: the table as written; score: the table reordered by score; cost: cheapest per success. */
+      strategy: z.enum(["static", "score", "cost"]).default("score"),
+      strategies: z.record(z.string().regex(/^[A-Z]{2}$/, "country keys are ISO 3166-1 alpha-2, upper case"), z.enum(["static", "score", "cost"])).default({}),
       default: z.array(z.string()).min(1),
       countries: z.record(z.string().regex(/^[A-Z]{2}$/, "country keys are ISO 3166-1 alpha-2, upper case"), z.array(z.string()).min(1)).default({}),
     }),

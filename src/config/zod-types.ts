@@ -23,4 +23,13 @@ export const providerBaseShape = {
   /** Price of one message; `cost_by_country` overrides it per ISO country. */
   cost: z.number().nonnegative().default(0),
   cost_by_country: z.record(z.string().regex(/^[A-Z]{2}$/), z.number().nonnegative()).default({}),
+  /** The circuit breaker around this provider (one per channel). */
+  breaker: z
+    .strictObject({
+      error_threshold_percentage: z.number().min(1).max(100).default(50),
+      volume_threshold: z.number().int().min(1).default(5),
+      reset_timeout: duration.default(30_000),
+      rolling_window: duration.default(60_000),
+    })
+    .default({ error_threshold_percentage: 50, volume_threshold: 5, reset_timeout: 30_000, rolling_window: 60_000 }),
 };

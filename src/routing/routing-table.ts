@@ -1,5 +1,6 @@
 import type { ProviderAdapter } from "../providers/adapter.js";
 import { CHANNELS, type Channel } from "../verification/model.js";
+import type { RouteDecision } from "./router.js";
 
 export interface RoutingTableConfig {
   default: readonly string[];
@@ -32,6 +33,25 @@ export class RoutingTable {
   /** The providers to try for a country and channel, best first. */
   providersFor(country: string, channel: Channel): readonly ProviderAdapter[] {
     return (this.#byCountry.get(country) ?? this.#fallback).get(channel) ?? [];
+  }
+
+  /** The table as written, as a route decision (the `static` strategy). */
+  route(country: string, channel: Channel): RouteDecision {
+    return {
+      country,
+      channel,
+      strategy: "static",
+      entries: this.providersFor(country, channel).map((provider, tablePosition) => ({
+        provider,
+        tablePosition,
+        stats: undefined,
+        demoted: false,
+        breaker: "closed",
+        exploration: false,
+        skip: false,
+        reason: `table position ${tablePosition + 1}`,
+      })),
+    };
   }
 
   /** Channels other than `channel` with at least one provider for the country. */

@@ -5,6 +5,8 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { file_grpc_health_v1_health } from "../../gen/grpc/health/v1/health_pb.js";
 import { file_verify_v1_verify } from "../../gen/verify/v1/verify_pb.js";
+import { file_verify_admin_v1_admin } from "../../gen/verify/admin/v1/admin_pb.js";
+import { adminAuthInterceptor, registerAdminHandlers } from "../api/admin-handlers.js";
 import { errorMappingInterceptor } from "../api/error-mapping.js";
 import { registerHealth } from "../api/health.js";
 import { registerReflection } from "../api/reflection.js";
@@ -17,7 +19,11 @@ import { MessageRenderer } from "../messages/templates.js";
 import { callbackUrl, type DeliveryReport, type ProviderAdapter } from "../providers/adapter.js";
 import { createProviders } from "../providers/registry.js";
 import { SimulatorProvider } from "../providers/simulator/simulator.js";
+import { BreakerBoard, DEFAULT_BREAKER } from "../routing/breakers.js";
+import { Router } from "../routing/router.js";
 import { RoutingTable } from "../routing/routing-table.js";
+import { scoreFeed } from "../routing/score-feed.js";
+import { Scorer } from "../routing/scorer.js";
 import { MemoryStore } from "../store/memory/memory-store.js";
 import type { VerificationStore } from "../store/store.js";
 import { type AppLogger, createLogger } from "../telemetry/logger.js";
@@ -40,6 +46,8 @@ export interface AppOptions {
   extraFiles?: readonly DescFile[];
   /** Called with how late each timer ran (benchmarks). */
   onTimerLateness?: (lateMs: number) => void;
+  /** Uniform in [0, 1) for exploration routing; injected by tests. */
+  routeRandom?: () => number;
 }
 
 export interface App {
@@ -49,11 +57,14 @@ export interface App {
   readonly store: VerificationStore;
   readonly providers: ReadonlyMap<string, ProviderAdapter>;
   readonly timers: TimerLoop;
+  readonly scorer: Scorer;
+  readonly breakers: BreakerBoard;
+  readonly router: Router;
   /** Graceful stop: stop accepting, finish in-flight calls, end Watch streams, stop timers. */
   close(): Promise<void>;
 }
 
-const SERVED = ["verify.v1.VerificationService", "grpc.health.v1.Health"];
+const SERVED = ["verify.v1.VerificationService", "verify.admin.v1.AdminService", "grpc.health.v1.Health"];
 
 /** Builds verifyd from a configuration and starts serving it. */
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -81,14 +92,62 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   // Known for sure only once listening (port 0 picks one); until then nothing is sent.
   let publicUrl = config.server.public_url?.replace(/\/+$/, "") ?? "";
   const providers = createProviders(config.providers, { receipts, now: () => clock.now() });
-  const timeouts = new Map(config.providers.map((provider) => [provider.name, provider.timeout]));
+  const providerConfigs = new Map(config.providers.map((provider) => [provider.name, provider]));
+  const costOf = (provider: string, country: string) => {
+    const found = providerConfigs.get(provider);
+    return found ? (found.cost_by_country[country] ?? found.cost) : 0;
+  };
+  const breakers = new BreakerBoard(
+    new TimeoutCaller((name) => providerConfigs.get(name)?.timeout ?? 10_000),
+    (name) => {
+      const breaker = providerConfigs.get(name)?.breaker;
+      return breaker
+        ? {
+            errorThresholdPercentage: breaker.error_threshold_percentage,
+            volumeThreshold: breaker.volume_threshold,
+            resetTimeoutMs: breaker.reset_timeout,
+            rollingWindowMs: breaker.rolling_window,
+          }
+        : DEFAULT_BREAKER;
+    },
+    () => clock.now(),
+  );
+  const scoring = config.scoring;
+  const scorer = new Scorer(
+    {
+      windowMs: scoring.window,
+      buckets: scoring.buckets,
+      minSamples: scoring.min_samples,
+      explorationShare: scoring.exploration,
+      demoteBelow: scoring.demote_below,
+      demoteRelative: scoring.demote_relative,
+      qualityFloor: scoring.quality_floor,
+      weights: scoring.weights,
+      speedReferenceMs: scoring.speed_reference,
+    },
+    () => clock.now(),
+  );
+  breakers.onTransition((transition) => {
+    if (transition.state === "open") scorer.recordBreakerOpen(transition.provider, transition.channel);
+    logger.warn({ provider: transition.provider, channel: transition.channel, state: transition.state }, "circuit breaker changed state");
+  });
+  const router = new Router({
+    table: new RoutingTable(config.routing, providers),
+    scorer,
+    breakerState: (provider, channel) => breakers.state(provider, channel),
+    defaultStrategy: config.routing.strategy,
+    strategies: config.routing.strategies,
+    costOf,
+    random: options.routeRandom ?? Math.random,
+  });
   let timers: TimerLoop | undefined;
 
   service = new VerificationService(
     {
       store,
-      routing: new RoutingTable(config.routing, providers),
-      caller: new TimeoutCaller((name) => timeouts.get(name) ?? 10_000),
+      routing: router,
+      caller: breakers,
+      observer: scoreFeed(scorer, costOf),
       vault: new CodeVault(secret, random),
       limits: new RateLimits(config.rate_limits),
       messages: new MessageRenderer(config.messages.templates),
@@ -128,18 +187,19 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const isServing = async () => !draining && (await store.ready());
   const simulators = [...providers.values()].filter((provider) => provider instanceof SimulatorProvider);
   const handler = connectNodeAdapter({
-    routes: (router) => {
-      registerVerificationHandlers(router, verification, shutdown.signal);
-      registerHealth(router, { services: SERVED, isServing, shutdown: shutdown.signal });
-      options.extraRoutes?.(router);
-      registerReflection(router, [file_verify_v1_verify, file_grpc_health_v1_health, ...(options.extraFiles ?? [])], [
+    routes: (connectRouter) => {
+      registerVerificationHandlers(connectRouter, verification, shutdown.signal);
+      registerHealth(connectRouter, { services: SERVED, isServing, shutdown: shutdown.signal });
+      registerAdminHandlers(connectRouter, { providers, router, scorer, breakerState: (provider, channel) => breakers.state(provider, channel) });
+      options.extraRoutes?.(connectRouter);
+      registerReflection(connectRouter, [file_verify_v1_verify, file_verify_admin_v1_admin, file_grpc_health_v1_health, ...(options.extraFiles ?? [])], [
         ...SERVED,
         ...(options.extraFiles ?? []).flatMap((file) => file.services.map((s) => s.typeName)),
         "grpc.reflection.v1.ServerReflection",
         "grpc.reflection.v1alpha.ServerReflection",
       ]);
     },
-    interceptors: [errorMappingInterceptor(logger)],
+    interceptors: [errorMappingInterceptor(logger), adminAuthInterceptor(config.admin.token)],
     // Requests are small; a 1 MiB cap keeps a hostile body from costing memory.
     readMaxBytes: 1 << 20,
     fallback: createPlainRoutes({
@@ -168,12 +228,16 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     store,
     providers,
     timers,
+    scorer,
+    breakers,
+    router,
     close() {
       closing ??= (async () => {
         draining = true;
         shutdown.abort();
         await server.close(config.server.shutdown_grace);
         await timers.stop();
+        breakers.close();
         for (const provider of providers.values()) await provider.close?.();
         await store.close();
         logger.info({}, "verifyd stopped");

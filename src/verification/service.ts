@@ -2,7 +2,7 @@ import type { ProviderCaller } from "../dispatch/provider-caller.js";
 import type { RateLimits } from "../limits/rate-limits.js";
 import type { MessageRenderer } from "../messages/templates.js";
 import type { AttemptReference, DeliveryReport, ProviderAdapter } from "../providers/adapter.js";
-import type { RoutingTable } from "../routing/routing-table.js";
+import type { RouteDecision } from "../routing/router.js";
 import { DuplicateKeyError, type VerificationStore } from "../store/store.js";
 import type { Clock } from "./clock.js";
 import { type CodeVault, generateCode, type RandomSource } from "./codes.js";
@@ -46,9 +46,15 @@ export interface Logger {
   error(object: object, message?: string): void;
 }
 
+/** Where provider order comes from: the routing table, or the scored router. */
+export interface RouteSource {
+  route(country: string, channel: Channel): RouteDecision;
+  otherRoutableChannels(country: string, channel: Channel): Channel[];
+}
+
 export interface VerificationServiceDeps {
   store: VerificationStore;
-  routing: RoutingTable;
+  routing: RouteSource;
   caller: ProviderCaller;
   vault: CodeVault;
   limits: RateLimits;
@@ -63,6 +69,8 @@ export interface VerificationServiceDeps {
   leaseMs: number;
   /** Asks the timer loop to look for due work now. */
   wakeTimers?: () => void;
+  /** Sees every event after it is stored: the scorer and metrics learn from these. */
+  observer?: (events: readonly VerificationEvent[]) => void;
   /** Where a provider should post the receipts of one attempt; without it, providers get no callback URL. */
   callbackUrlFor?: (provider: string, reference: AttemptReference) => string;
 }
@@ -142,8 +150,7 @@ export class VerificationService {
     const now = clock.now();
     const id = newVerificationId(this.#d.random);
     const code = generateCode(codeLength, this.#d.random);
-    const candidates = this.#d.routing.providersFor(phone.country, channel);
-    const first = candidates[0];
+    const { provider: first, skipped } = this.#pickProvider(phone.country, channel, [], false);
     const record: VerificationRecord = {
       id,
       phoneNumber: phone.e164,
@@ -183,7 +190,7 @@ export class VerificationService {
       if (winner) return (await this.#reuseActive(winner, channel)) ?? this.#view(winner);
       throw VerifyError.unavailable("could not create the verification; try again", error);
     }
-    const sent = await this.#dispatch(id, code, channel, { startWith: first ? 1 : undefined, reason: "start" });
+    const sent = await this.#dispatch(id, code, channel, { startWith: first ? 1 : undefined, reason: "start", skipped });
     if (sent.status === "failed") {
       throw VerifyError.unavailable(`no provider could take the message: ${describeRejections(sent)}`);
     }
@@ -228,7 +235,7 @@ export class VerificationService {
       throw VerifyError.failedPrecondition(`verification is ${isFinished(current.status) ? current.status : "expired"}; start a new one`);
     }
     const target = channel ?? current.channel;
-    if (this.#d.routing.providersFor(current.country, target).length === 0) {
+    if (this.#d.routing.route(current.country, target).entries.length === 0) {
       throw VerifyError.failedPrecondition(`no provider delivers ${target} to ${current.country}`);
     }
     if (current.lastSendAt !== undefined && now - current.lastSendAt < this.#d.policy.resendMinIntervalMs) {
@@ -411,6 +418,8 @@ export class VerificationService {
       timedOut?: number;
       /** A caller's resend may go round the providers again once all were tried. */
       restartRound?: boolean;
+      /** Providers Start passed over for its first attempt, noted on that attempt's event. */
+      skipped?: string[];
     },
   ): Promise<VerificationRecord> {
     let attemptNumber = options.startWith;
@@ -431,9 +440,12 @@ export class VerificationService {
             draft.channel = currentChannel;
             draft.fallbackChannels = draft.fallbackChannels.filter((c) => c !== currentChannel);
           }
-          const next = this.#nextProvider(draft, currentChannel, restartRound);
+          const { provider: next, skipped } = this.#pickProvider(draft.country, currentChannel, draft.attempts, restartRound);
           if (!next) return { events, result: undefined };
-          if (failoverReason) events.push({ type: "failover", provider: next.name, reason: failoverReason, attemptNumber: draft.attempts.length + 1 });
+          const passedOver = skipped.length > 0 ? `; skipped ${skipped.join(", ")}` : "";
+          if (failoverReason || passedOver) {
+            events.push({ type: "failover", provider: next.name, reason: `${failoverReason ?? options.reason}${passedOver}`, attemptNumber: draft.attempts.length + 1 });
+          }
           draft.attempts.push(newAttempt(draft.id, draft.attempts.length + 1, next.name, currentChannel, now));
           draft.lease = { owner: this.#d.instanceId, until: now + this.#d.leaseMs };
           draft.dueAt = draft.lease.until;
@@ -477,6 +489,7 @@ export class VerificationService {
         : ({ ok: false, kind: "unavailable", message: `provider ${attempt.provider} is no longer configured` } as const);
 
       const number = attemptNumber;
+      const note = number === options.startWith && options.skipped?.length ? `skipped ${options.skipped.join(", ")}` : undefined;
       const { record: written } = await this.#mutate(id, (draft, now) => {
         const current = draft.attempts[number - 1]!;
         if (outcome.ok) {
@@ -491,12 +504,12 @@ export class VerificationService {
             else if (draft.status === "pending") draft.status = "submitted";
             draft.dueAt = current.status === "undelivered" ? now : nextDue(draft, this.#d.policy.deliveryWindowMs);
           }
-          return { events: [{ type: "submitted", provider: current.provider, attemptNumber: number }], result: undefined };
+          return { events: [{ type: "submitted", provider: current.provider, attemptNumber: number, reason: note }], result: undefined };
         }
         current.status = "rejected";
         current.error = `${outcome.kind}: ${outcome.message}`;
         return {
-          events: [{ type: "rejected", provider: current.provider, attemptNumber: number, reason: current.error }],
+          events: [{ type: "rejected", provider: current.provider, attemptNumber: number, reason: note ? `${current.error}; ${note}` : current.error }],
           result: undefined,
         };
       });
@@ -543,15 +556,25 @@ export class VerificationService {
     return { record, escalateTo };
   }
 
-  /** The first provider of the route not yet tried for this verification on this channel. */
-  #nextProvider(record: VerificationRecord, channel: Channel, restartRound: boolean): ProviderAdapter | undefined {
-    const route = this.#d.routing.providersFor(record.country, channel);
-    const tried = new Set(record.attempts.filter((a) => a.channel === channel).map((a) => a.provider));
-    const untried = route.find((provider) => !tried.has(provider.name));
-    if (untried || !restartRound) return untried;
+  /**
+   * The first provider of the route not yet tried for this verification on
+   * this channel, and the ones passed over on the way (open breakers).
+   */
+  #pickProvider(
+    country: string,
+    channel: Channel,
+    attempts: readonly Attempt[],
+    restartRound: boolean,
+  ): { provider: ProviderAdapter | undefined; skipped: string[] } {
+    const { entries } = this.#d.routing.route(country, channel);
+    const tried = new Set(attempts.filter((a) => a.channel === channel).map((a) => a.provider));
+    const usable = entries.filter((entry) => !entry.skip);
+    const skipped = entries.filter((entry) => entry.skip && !tried.has(entry.provider.name)).map((entry) => `${entry.provider.name} (${entry.reason})`);
+    const untried = usable.find((entry) => !tried.has(entry.provider.name))?.provider;
+    if (untried || !restartRound) return { provider: untried, skipped };
     // A caller asked again after every provider was tried: go round again, skipping ones that refused.
-    const refused = new Set(record.attempts.filter((a) => a.channel === channel && a.status === "rejected").map((a) => a.provider));
-    return route.find((provider) => !refused.has(provider.name)) ?? route[0];
+    const refused = new Set(attempts.filter((a) => a.channel === channel && a.status === "rejected").map((a) => a.provider));
+    return { provider: (usable.find((entry) => !refused.has(entry.provider.name)) ?? usable[0])?.provider, skipped };
   }
 
   // --- helpers -----------------------------------------------------------------
@@ -581,7 +604,7 @@ export class VerificationService {
     }
     const tooSoon = active.lastSendAt !== undefined && now - active.lastSendAt < this.#d.policy.resendMinIntervalMs;
     if (tooSoon || sendingInProgress(active, now)) return this.#view(active);
-    const target = this.#d.routing.providersFor(active.country, channel).length > 0 ? channel : active.channel;
+    const target = this.#d.routing.route(active.country, channel).entries.length > 0 ? channel : active.channel;
     const record = await this.#dispatch(active.id, this.#unsealCode(active), target, { reason: "resend", restartRound: true });
     return this.#view(record);
   }
@@ -630,6 +653,7 @@ export class VerificationService {
       if (events.length > 0) {
         for (const event of events) event.verification = stored;
         await this.#d.store.publish(events);
+        this.#d.observer?.(events);
       }
       return { record: stored, result: outcome.result };
     }

@@ -1,0 +1,141 @@
+import type { ProviderAdapter } from "../providers/adapter.js";
+import type { Channel } from "../verification/model.js";
+import type { BreakerState } from "./breakers.js";
+import type { RoutingTable } from "./routing-table.js";
+import type { ProviderStats, Scorer } from "./scorer.js";
+
+export type RoutingStrategy = "static" | "score" | "cost";
+
+/** One provider's place in a route, and why it is there. */
+export interface RouteEntry {
+  provider: ProviderAdapter;
+  /** 0-based position in the routing table for the country and channel. */
+  tablePosition: number;
+  stats: ProviderStats | undefined;
+  demoted: boolean;
+  breaker: BreakerState;
+  /** Put first to sample a demoted provider's recovery. */
+  exploration: boolean;
+  /** Not to be tried now: its breaker is open. */
+  skip: boolean;
+  reason: string;
+}
+
+export interface RouteDecision {
+  country: string;
+  channel: Channel;
+  strategy: RoutingStrategy;
+  entries: RouteEntry[];
+}
+
+export interface RouterOptions {
+  table: RoutingTable;
+  /** Absent: the table as written, always. */
+  scorer?: Scorer;
+  breakerState?: (provider: string, channel: Channel) => BreakerState;
+  defaultStrategy: RoutingStrategy;
+  strategies?: Readonly<Record<string, RoutingStrategy>>;
+  /** Price of one message to a country. */
+  costOf: (provider: string, country: string) => number;
+  /** Uniform in [0, 1); injected so exploration is testable. */
+  random: () => number;
+}
+
+/**
+ * Decides the order in which a Start tries providers: the routing table as
+ * a prior, reordered by the scorer (or by expected cost per success), with
+ * demoted providers at the back except for a small exploration share, and
+ * providers behind an open breaker skipped.
+ */
+export class Router {
+  readonly #o: RouterOptions;
+
+  constructor(options: RouterOptions) {
+    this.#o = options;
+  }
+
+  route(country: string, channel: Channel): RouteDecision {
+    const { table, scorer } = this.#o;
+    const strategy = this.#o.strategies?.[country] ?? this.#o.defaultStrategy;
+    const providers = table.providersFor(country, channel);
+    const entries: RouteEntry[] = providers.map((provider, tablePosition) => ({
+      provider,
+      tablePosition,
+      stats: scorer && strategy !== "static" ? scorer.stats(provider.name, country, channel) : undefined,
+      demoted: false,
+      breaker: this.#o.breakerState?.(provider.name, channel) ?? "closed",
+      exploration: false,
+      skip: false,
+      reason: `table position ${tablePosition + 1}`,
+    }));
+    let ordered = entries;
+    if (scorer && strategy !== "static" && entries.length > 1) {
+      const peers = entries.map((entry) => entry.stats!);
+      for (const entry of entries) {
+        entry.demoted = scorer.isDemoted(entry.stats!, peers);
+        if (entry.stats?.score !== undefined) entry.reason = `score ${entry.stats.score.toFixed(3)}`;
+        if (entry.demoted) entry.reason = `demoted: score ${entry.stats!.score!.toFixed(3)}`;
+      }
+      ordered = strategy === "cost" ? this.#byCost(entries, country, scorer.settings.qualityFloor) : byScore(entries);
+      const demoted = ordered.filter((entry) => entry.demoted);
+      if (demoted.length > 0 && this.#o.random() < scorer.settings.explorationShare) {
+        const pick = demoted[Math.floor(this.#o.random() * demoted.length)]!;
+        pick.exploration = true;
+        pick.reason = `exploration (${pick.reason})`;
+        ordered = [pick, ...ordered.filter((entry) => entry !== pick)];
+      }
+    }
+    // An open breaker answers nothing useful: skip it at no cost. Half-open lets the probe through.
+    for (const entry of ordered) {
+      if (entry.breaker === "open") {
+        entry.skip = true;
+        entry.reason = `circuit open (${entry.reason})`;
+      }
+    }
+    return { country, channel, strategy, entries: [...ordered.filter((e) => !e.skip), ...ordered.filter((e) => e.skip)] };
+  }
+
+  /** Channels other than `channel` with at least one provider for the country. */
+  otherRoutableChannels(country: string, channel: Channel): Channel[] {
+    return this.#o.table.otherRoutableChannels(country, channel);
+  }
+
+  /**
+   * Cheapest expected cost per successful verification first (price ÷
+   * completion rate) among scored providers above the quality floor; the
+   * unscored keep table order after them, the rest go last.
+   */
+  #byCost(entries: RouteEntry[], country: string, floor: number): RouteEntry[] {
+    const qualified: Array<[RouteEntry, number]> = [];
+    const unscored: RouteEntry[] = [];
+    const below: RouteEntry[] = [];
+    for (const entry of entries) {
+      const stats = entry.stats;
+      if (stats?.score === undefined) unscored.push(entry);
+      else if (stats.completionRate >= floor && !entry.demoted) {
+        const expected = this.#o.costOf(entry.provider.name, country) / stats.completionRate;
+        entry.reason = `expected cost per success ${expected.toFixed(4)}`;
+        qualified.push([entry, expected]);
+      } else {
+        if (!entry.demoted) entry.reason = `below quality floor: completion ${stats.completionRate.toFixed(2)}`;
+        below.push(entry);
+      }
+    }
+    qualified.sort((a, b) => a[1] - b[1] || a[0].tablePosition - b[0].tablePosition);
+    return [...qualified.map(([entry]) => entry), ...unscored, ...below];
+  }
+}
+
+/**
+ * The table as a prior: scored providers swap places among the slots scored
+ * providers hold, best score first; unscored ones keep their slot; demoted
+ * ones go to the back in table order.
+ */
+function byScore(entries: RouteEntry[]): RouteEntry[] {
+  const healthy = entries.filter((entry) => !entry.demoted);
+  const slots = healthy.flatMap((entry, index) => (entry.stats?.score !== undefined ? [index] : []));
+  const scored = slots.map((index) => healthy[index]!).sort((a, b) => b.stats!.score! - a.stats!.score! || a.tablePosition - b.tablePosition);
+  const ordered = [...healthy];
+  slots.forEach((slot, i) => (ordered[slot] = scored[i]!));
+  return [...ordered, ...entries.filter((entry) => entry.demoted)];
+}

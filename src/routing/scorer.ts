@@ -1,0 +1,289 @@
+import type { Channel } from "../verification/model.js";
+
+export interface ScoringSettings {
+  /** How far back the statistics look, ms (default 1 h). */
+  windowMs: number;
+  /** Buckets the window is cut into; old buckets drop off whole. */
+  buckets: number;
+  /** Accepted sends in the window before a provider is scored at all. */
+  minSamples: number;
+  /** Share of routes that put a demoted provider first, so its recovery is noticed. */
+  explorationShare: number;
+  /** A score under this demotes, whatever the peers do. */
+  demoteBelow: number;
+  /** A score under this fraction of the best peer's (same country and channel) demotes. */
+  demoteRelative: number;
+  /** The `cost` strategy only considers providers whose completion rate reaches this. */
+  qualityFloor: number;
+  weights: { completion: number; delivery: number; speed: number; acceptance: number };
+  /** Time to delivery that halves the speed component, ms. */
+  speedReferenceMs: number;
+}
+
+export const DEFAULT_SCORING: ScoringSettings = {
+  windowMs: 3_600_000,
+  buckets: 12,
+  minSamples: 20,
+  explorationShare: 0.05,
+  demoteBelow: 0.3,
+  demoteRelative: 0.5,
+  qualityFloor: 0.5,
+  weights: { completion: 0.5, delivery: 0.25, speed: 0.1, acceptance: 0.15 },
+  speedReferenceMs: 10_000,
+};
+
+/** Upper edges of the time-to-delivery bins, ms: doubling from 250 ms; the last bin is open. */
+const TTD_EDGES = [250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000, 128000, 256000];
+
+class Bucket {
+  start = 0;
+  accepted = 0;
+  rejected = 0;
+  delivered = 0;
+  undelivered = 0;
+  verified = 0;
+  spend = 0;
+  breakerOpens = 0;
+  readonly ttd = new Uint32Array(TTD_EDGES.length + 1);
+
+  reset(start: number): void {
+    this.start = start;
+    this.accepted = this.rejected = this.delivered = this.undelivered = this.verified = this.spend = this.breakerOpens = 0;
+    this.ttd.fill(0);
+  }
+}
+
+/** The window's figures for one provider in one country on one channel. */
+export interface ProviderStats {
+  provider: string;
+  country: string;
+  channel: Channel;
+  accepted: number;
+  rejected: number;
+  delivered: number;
+  undelivered: number;
+  verified: number;
+  spend: number;
+  breakerOpens: number;
+  /** delivered ÷ accepted */
+  deliveryRate: number;
+  /** verified ÷ accepted: the truest signal */
+  completionRate: number;
+  /** accepted ÷ (accepted + rejected) */
+  acceptanceRate: number;
+  /** Median time from acceptance to delivery receipt, ms; undefined without receipts. */
+  medianTimeToDeliveryMs: number | undefined;
+  /** spend ÷ verified; undefined before the first success. */
+  costPerSuccess: number | undefined;
+  /** undefined below min_samples: the provider keeps its routing-table position. */
+  score: number | undefined;
+}
+
+interface Series {
+  provider: string;
+  country: string;
+  channel: Channel;
+  ring: Bucket[];
+  cached?: { at: number; bucketStart: number; stats: ProviderStats };
+}
+
+/**
+ * Rolling statistics and a score per provider × country × channel.
+ *
+ * score = w_completion · completion + w_delivery · delivery + w_speed · speed + w_acceptance · acceptance
+ *
+ * where completion = verified ÷ accepted, delivery = delivered ÷ accepted,
+ * acceptance = accepted ÷ (accepted + rejected), and speed = R ÷ (R + median
+ * time to delivery) with R = `speedReferenceMs` (1 for instant, ½ at R, 0
+ * without receipts). Completion weighs most because a message delivered fast
+ * to a handset where nobody can read it is worthless. Every term is in [0, 1],
+ * and so is the score when the weights sum to 1.
+ */
+export class Scorer {
+  readonly settings: ScoringSettings;
+  readonly #series = new Map<string, Series>();
+  readonly #bucketMs: number;
+  readonly #now: () => number;
+
+  constructor(settings: ScoringSettings, now: () => number = Date.now) {
+    this.settings = settings;
+    this.#bucketMs = Math.max(1, Math.floor(settings.windowMs / settings.buckets));
+    this.#now = now;
+  }
+
+  recordAccepted(provider: string, country: string, channel: Channel, cost: number): void {
+    const bucket = this.#bucket(provider, country, channel);
+    bucket.accepted++;
+    bucket.spend += cost;
+  }
+
+  recordRejected(provider: string, country: string, channel: Channel): void {
+    this.#bucket(provider, country, channel).rejected++;
+  }
+
+  recordDelivered(provider: string, country: string, channel: Channel, timeToDeliveryMs: number | undefined): void {
+    const bucket = this.#bucket(provider, country, channel);
+    bucket.delivered++;
+    if (timeToDeliveryMs !== undefined && timeToDeliveryMs >= 0) bucket.ttd[ttdBin(timeToDeliveryMs)]!++;
+  }
+
+  recordUndelivered(provider: string, country: string, channel: Channel): void {
+    this.#bucket(provider, country, channel).undelivered++;
+  }
+
+  recordVerified(provider: string, country: string, channel: Channel): void {
+    this.#bucket(provider, country, channel).verified++;
+  }
+
+  /** Breaker openings are shown per series; the breaker itself already keeps traffic away. */
+  recordBreakerOpen(provider: string, channel: Channel): void {
+    for (const series of this.#series.values()) {
+      if (series.provider === provider && series.channel === channel) this.#current(series).breakerOpens++;
+    }
+  }
+
+  /** The window's figures, cached until the next write or bucket boundary (route decisions read this). */
+  stats(provider: string, country: string, channel: Channel): ProviderStats {
+    const id = seriesKey(provider, country, channel);
+    const series = this.#series.get(id);
+    if (!series) return emptyStats(provider, country, channel);
+    const now = this.#now();
+    const bucketStart = now - (now % this.#bucketMs);
+    if (series.cached && series.cached.bucketStart === bucketStart) return series.cached.stats;
+    const stats = this.#compute(series, now);
+    series.cached = { at: now, bucketStart, stats };
+    return stats;
+  }
+
+  /** Every series with data in the window. */
+  allStats(): ProviderStats[] {
+    return [...this.#series.values()]
+      .map((series) => this.stats(series.provider, series.country, series.channel))
+      .filter((stats) => stats.accepted + stats.rejected > 0);
+  }
+
+  /**
+   * Whether a provider's numbers are bad enough to send it to the back:
+   * under the absolute threshold, or far under its best peer for the country.
+   */
+  isDemoted(stats: ProviderStats, peers: readonly ProviderStats[]): boolean {
+    if (stats.score === undefined) return false;
+    if (stats.score < this.settings.demoteBelow) return true;
+    let best = 0;
+    for (const peer of peers) if (peer.provider !== stats.provider && peer.score !== undefined && peer.score > best) best = peer.score;
+    return best > 0 && stats.score < this.settings.demoteRelative * best;
+  }
+
+  #compute(series: Series, now: number): ProviderStats {
+    const oldest = now - this.settings.windowMs;
+    const totals = new Bucket();
+    for (const bucket of series.ring) {
+      if (bucket.start <= oldest) continue;
+      totals.accepted += bucket.accepted;
+      totals.rejected += bucket.rejected;
+      totals.delivered += bucket.delivered;
+      totals.undelivered += bucket.undelivered;
+      totals.verified += bucket.verified;
+      totals.spend += bucket.spend;
+      totals.breakerOpens += bucket.breakerOpens;
+      for (let i = 0; i < totals.ttd.length; i++) totals.ttd[i]! += bucket.ttd[i]!;
+    }
+    const { accepted, rejected, delivered, verified } = totals;
+    const ratio = (a: number, b: number) => (b > 0 ? Math.min(1, a / b) : 0);
+    const median = medianOf(totals.ttd);
+    const deliveryRate = ratio(delivered, accepted);
+    const completionRate = ratio(verified, accepted);
+    const acceptanceRate = ratio(accepted, accepted + rejected);
+    const { weights, speedReferenceMs, minSamples } = this.settings;
+    const speed = median === undefined ? 0 : speedReferenceMs / (speedReferenceMs + median);
+    const score =
+      accepted < minSamples
+        ? undefined
+        : weights.completion * completionRate + weights.delivery * deliveryRate + weights.speed * speed + weights.acceptance * acceptanceRate;
+    return {
+      provider: series.provider,
+      country: series.country,
+      channel: series.channel,
+      accepted,
+      rejected,
+      delivered,
+      undelivered: totals.undelivered,
+      verified,
+      spend: totals.spend,
+      breakerOpens: totals.breakerOpens,
+      deliveryRate,
+      completionRate,
+      acceptanceRate,
+      medianTimeToDeliveryMs: median,
+      costPerSuccess: verified > 0 ? totals.spend / verified : undefined,
+      score,
+    };
+  }
+
+  #bucket(provider: string, country: string, channel: Channel): Bucket {
+    const id = seriesKey(provider, country, channel);
+    let series = this.#series.get(id);
+    if (!series) {
+      series = { provider, country, channel, ring: Array.from({ length: this.settings.buckets }, () => new Bucket()) };
+      this.#series.set(id, series);
+    }
+    series.cached = undefined;
+    return this.#current(series);
+  }
+
+  #current(series: Series): Bucket {
+    const now = this.#now();
+    const start = now - (now % this.#bucketMs);
+    const bucket = series.ring[Math.floor(start / this.#bucketMs) % series.ring.length]!;
+    if (bucket.start !== start) bucket.reset(start);
+    series.cached = undefined;
+    return bucket;
+  }
+}
+
+function seriesKey(provider: string, country: string, channel: Channel): string {
+  return `${provider}|${country}|${channel}`;
+}
+
+function ttdBin(ms: number): number {
+  for (let i = 0; i < TTD_EDGES.length; i++) if (ms < TTD_EDGES[i]!) return i;
+  return TTD_EDGES.length;
+}
+
+/** The median from the binned histogram: the geometric middle of the bin holding the 50th percentile. */
+function medianOf(bins: Uint32Array): number | undefined {
+  let total = 0;
+  for (const count of bins) total += count;
+  if (total === 0) return undefined;
+  let seen = 0;
+  for (let i = 0; i < bins.length; i++) {
+    seen += bins[i]!;
+    if (seen * 2 >= total) {
+      const upper = TTD_EDGES[i] ?? TTD_EDGES.at(-1)! * 2;
+      const lower = i === 0 ? upper / 2 : TTD_EDGES[i - 1]!;
+      return Math.round(Math.sqrt(lower * upper));
+    }
+  }
+  return undefined;
+}
+
+function emptyStats(provider: string, country: string, channel: Channel): ProviderStats {
+  return {
+    provider,
+    country,
+    channel,
+    accepted: 0,
+    rejected: 0,
+    delivered: 0,
+    undelivered: 0,
+    verified: 0,
+    spend: 0,
+    breakerOpens: 0,
+    deliveryRate: 0,
+    completionRate: 0,
+    acceptanceRate: 0,
+    medianTimeToDeliveryMs: undefined,
+    costPerSuccess: undefined,
+    score: undefined,
+  };
+}
