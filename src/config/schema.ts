@@ -88,6 +88,8 @@ export const configSchema = z
     providers: z.array(providerSchema).min(1, "at least one provider is required"),
     scoring: z
       .strictObject({
+        /** false: no statistics are kept and every strategy routes by the table. */
+        enabled: z.boolean().default(true),
         window: duration.default(3_600_000),
         buckets: z.number().int().min(1).max(1440).default(12),
         min_samples: z.number().int().min(1).default(20),
@@ -106,6 +108,7 @@ export const configSchema = z
           .default({ completion: 0.5, delivery: 0.25, speed: 0.1, acceptance: 0.15 }),
       })
       .default({
+        enabled: true,
         window: 3_600_000,
         buckets: 12,
         min_samples: 20,

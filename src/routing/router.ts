@@ -70,15 +70,26 @@ export class Router {
     }));
     let ordered = entries;
     if (scorer && strategy !== "static" && entries.length > 1) {
-      const peers = entries.map((entry) => entry.stats!);
+      // The best and second-best scores, so each provider is compared with its best *other* peer in one pass.
+      let best = 0;
+      let second = 0;
       for (const entry of entries) {
-        entry.demoted = scorer.isDemoted(entry.stats!, peers);
-        if (entry.stats?.score !== undefined) entry.reason = `score ${entry.stats.score.toFixed(3)}`;
-        if (entry.demoted) entry.reason = `demoted: score ${entry.stats!.score!.toFixed(3)}`;
+        const score = entry.stats!.score;
+        if (score === undefined) continue;
+        if (score > best) [best, second] = [score, best];
+        else if (score > second) second = score;
+      }
+      let anyDemoted = false;
+      for (const entry of entries) {
+        const score = entry.stats!.score;
+        if (score === undefined) continue;
+        entry.demoted = scorer.isDemotedGiven(entry.stats!, score === best ? second : best);
+        entry.reason = entry.demoted ? `demoted: score ${score.toFixed(3)}` : `score ${score.toFixed(3)}`;
+        anyDemoted ||= entry.demoted;
       }
       ordered = strategy === "cost" ? this.#byCost(entries, country, scorer.settings.qualityFloor) : byScore(entries);
-      const demoted = ordered.filter((entry) => entry.demoted);
-      if (demoted.length > 0 && this.#o.random() < scorer.settings.explorationShare) {
+      if (anyDemoted && this.#o.random() < scorer.settings.explorationShare) {
+        const demoted = ordered.filter((entry) => entry.demoted);
         const pick = demoted[Math.floor(this.#o.random() * demoted.length)]!;
         pick.exploration = true;
         pick.reason = `exploration (${pick.reason})`;
@@ -92,7 +103,8 @@ export class Router {
         entry.reason = `circuit open (${entry.reason})`;
       }
     }
-    return { country, channel, strategy, entries: [...ordered.filter((e) => !e.skip), ...ordered.filter((e) => e.skip)] };
+    const anySkipped = ordered.some((entry) => entry.skip);
+    return { country, channel, strategy, entries: anySkipped ? [...ordered.filter((e) => !e.skip), ...ordered.filter((e) => e.skip)] : ordered };
   }
 
   /** Channels other than `channel` with at least one provider for the country. */
@@ -132,10 +144,23 @@ export class Router {
  * ones go to the back in table order.
  */
 function byScore(entries: RouteEntry[]): RouteEntry[] {
-  const healthy = entries.filter((entry) => !entry.demoted);
-  const slots = healthy.flatMap((entry, index) => (entry.stats?.score !== undefined ? [index] : []));
-  const scored = slots.map((index) => healthy[index]!).sort((a, b) => b.stats!.score! - a.stats!.score! || a.tablePosition - b.tablePosition);
-  const ordered = [...healthy];
-  slots.forEach((slot, i) => (ordered[slot] = scored[i]!));
-  return [...ordered, ...entries.filter((entry) => entry.demoted)];
+  const ordered: RouteEntry[] = [];
+  const demoted: RouteEntry[] = [];
+  const slots: number[] = [];
+  const scored: RouteEntry[] = [];
+  for (const entry of entries) {
+    if (entry.demoted) {
+      demoted.push(entry);
+      continue;
+    }
+    if (entry.stats?.score !== undefined) {
+      slots.push(ordered.length);
+      scored.push(entry);
+    }
+    ordered.push(entry);
+  }
+  scored.sort((a, b) => b.stats!.score! - a.stats!.score! || a.tablePosition - b.tablePosition);
+  for (let i = 0; i < slots.length; i++) ordered[slots[i]!] = scored[i]!;
+  for (const entry of demoted) ordered.push(entry);
+  return ordered;
 }

@@ -102,6 +102,8 @@ interface Series {
 export class Scorer {
   readonly settings: ScoringSettings;
   readonly #series = new Map<string, Series>();
+  /** country → channel → provider → series: route decisions look up without building keys. */
+  readonly #byCountry = new Map<string, Map<Channel, Map<string, Series>>>();
   readonly #bucketMs: number;
   readonly #now: () => number;
 
@@ -144,8 +146,7 @@ export class Scorer {
 
   /** The window's figures, cached until the next write or bucket boundary (route decisions read this). */
   stats(provider: string, country: string, channel: Channel): ProviderStats {
-    const id = seriesKey(provider, country, channel);
-    const series = this.#series.get(id);
+    const series = this.#byCountry.get(country)?.get(channel)?.get(provider);
     if (!series) return emptyStats(provider, country, channel);
     const now = this.#now();
     const bucketStart = now - (now % this.#bucketMs);
@@ -167,11 +168,16 @@ export class Scorer {
    * under the absolute threshold, or far under its best peer for the country.
    */
   isDemoted(stats: ProviderStats, peers: readonly ProviderStats[]): boolean {
-    if (stats.score === undefined) return false;
-    if (stats.score < this.settings.demoteBelow) return true;
     let best = 0;
     for (const peer of peers) if (peer.provider !== stats.provider && peer.score !== undefined && peer.score > best) best = peer.score;
-    return best > 0 && stats.score < this.settings.demoteRelative * best;
+    return this.isDemotedGiven(stats, best);
+  }
+
+  /** isDemoted, given the best score among the provider's peers (0 when none is scored). */
+  isDemotedGiven(stats: ProviderStats, bestPeerScore: number): boolean {
+    if (stats.score === undefined) return false;
+    if (stats.score < this.settings.demoteBelow) return true;
+    return bestPeerScore > 0 && stats.score < this.settings.demoteRelative * bestPeerScore;
   }
 
   #compute(series: Series, now: number): ProviderStats {
@@ -226,6 +232,11 @@ export class Scorer {
     if (!series) {
       series = { provider, country, channel, ring: Array.from({ length: this.settings.buckets }, () => new Bucket()) };
       this.#series.set(id, series);
+      let byChannel = this.#byCountry.get(country);
+      if (!byChannel) this.#byCountry.set(country, (byChannel = new Map()));
+      let byProvider = byChannel.get(channel);
+      if (!byProvider) byChannel.set(channel, (byProvider = new Map()));
+      byProvider.set(provider, series);
     }
     series.cached = undefined;
     return this.#current(series);

@@ -133,7 +133,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   });
   const router = new Router({
     table: new RoutingTable(config.routing, providers),
-    scorer,
+    scorer: scoring.enabled ? scorer : undefined,
     breakerState: (provider, channel) => breakers.state(provider, channel),
     defaultStrategy: config.routing.strategy,
     strategies: config.routing.strategies,
@@ -147,7 +147,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       store,
       routing: router,
       caller: breakers,
-      observer: scoreFeed(scorer, costOf),
+      observer: scoring.enabled ? scoreFeed(scorer, costOf) : undefined,
       vault: new CodeVault(secret, random),
       limits: new RateLimits(config.rate_limits),
       messages: new MessageRenderer(config.messages.templates),
