@@ -66,8 +66,8 @@ class SymbolIndex {
 
   constructor(roots: readonly DescFile[]) {
     const visit = (file: DescFile) => {
-      if (this.#files.has(file.name)) return;
-      this.#files.set(file.name, file);
+      if (this.#files.has(file.proto.name)) return;
+      this.#files.set(file.proto.name, file);
       for (const type of nestedTypes(file)) {
         this.#symbols.set(type.typeName, file);
         if (type.kind === "service") for (const method of type.methods) this.#symbols.set(`${type.typeName}.${method.name}`, file);
