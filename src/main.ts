@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "./config/load-config.js";
-import { startApp } from "./server/app.js";
+import { startTelemetry } from "./telemetry/telemetry.js";
 
 const USAGE = `usage: verifyd serve [--config FILE] [--port N]
 
@@ -46,13 +46,18 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  const app = await startApp(config, { port });
+  // Registered for the whole process (Node SDK), so library instrumentation reports into verifyd's traces;
+  // the app is loaded only then, so the MongoDB driver's instrumentation can hook it as it loads.
+  const telemetry = startTelemetry({ global: true });
+  const { startApp } = await import("./server/app.js");
+  const app = await startApp(config, { port, telemetry });
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
   });
   await app.close();
+  await telemetry.shutdown();
   return 0;
 }
 

@@ -35,7 +35,9 @@ export function registerVerificationHandlers(router: ConnectRouter, service: Ver
     async *watch(request, context: HandlerContext) {
       // Ends when the client goes away or the server drains; either way the stream closes cleanly.
       const signal = AbortSignal.any([context.signal, shutdown]);
-      for await (const event of service.watch(request.verificationId, signal)) {
+      // 0 is "not set": start with the snapshot.
+      const afterSequence = request.afterSequence > 0n ? Number(request.afterSequence) : undefined;
+      for await (const event of service.watch(request.verificationId, signal, afterSequence)) {
         yield { event: eventToProto(event) };
       }
     },

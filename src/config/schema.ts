@@ -1,6 +1,14 @@
 import { z } from "zod";
+import { infobipConfigSchema } from "../providers/infobip/config.js";
+import { plivoConfigSchema } from "../providers/plivo/config.js";
 import { simulatorConfigSchema } from "../providers/simulator/config.js";
+import { sinchConfigSchema } from "../providers/sinch/config.js";
+import { telnyxConfigSchema } from "../providers/telnyx/config.js";
+import { twilioConfigSchema } from "../providers/twilio/config.js";
+import { vonageConfigSchema } from "../providers/vonage/config.js";
+import { whatsappCloudConfigSchema } from "../providers/whatsapp-cloud/config.js";
 import { duration } from "./zod-types.js";
+import { storeSchema } from "../store/config.js";
 
 
 const window = z.strictObject({
@@ -9,7 +17,16 @@ const window = z.strictObject({
 });
 
 /** Every provider type; each adapter folder owns its schema. */
-export const providerSchema = z.discriminatedUnion("type", [simulatorConfigSchema]);
+export const providerSchema = z.discriminatedUnion("type", [
+  simulatorConfigSchema,
+  twilioConfigSchema,
+  vonageConfigSchema,
+  plivoConfigSchema,
+  telnyxConfigSchema,
+  sinchConfigSchema,
+  infobipConfigSchema,
+  whatsappCloudConfigSchema,
+]);
 
 export const configSchema = z
   .strictObject({
@@ -23,13 +40,8 @@ export const configSchema = z
         shutdown_grace: duration.default(10_000),
       })
       .default({ port: 8080, host: "0.0.0.0", shutdown_grace: 10_000 }),
-    store: z
-      .strictObject({
-        type: z.literal("memory"),
-        /** How long finished verifications stay readable. */
-        retention: duration.default(86_400_000),
-      })
-      .default({ type: "memory", retention: 86_400_000 }),
+    /** memory (one instance) or mongodb (instances sharing a database); each store type's keys are in store/config.ts. */
+    store: storeSchema.default({ type: "memory", retention: 86_400_000 }),
     security: z
       .strictObject({
         code_hmac_key: z.string().min(16, "code_hmac_key must be at least 16 characters").optional(),
@@ -80,6 +92,10 @@ export const configSchema = z
         brand: z.string().max(30).default("verifyd"),
         /** Per-locale overrides of the built-in templates; {code}, {brand}, {minutes}. */
         templates: z.record(z.string(), z.strictObject({ sms: z.string().optional(), voice: z.string().optional() })).default({}),
+        /** Adds "@<domain> #<code>" as the last SMS line, for the WebOTP API. */
+        web_otp_domain: z.string().regex(/^[a-z0-9.-]+$/i, "web_otp_domain is a host name such as example.com").optional(),
+        /** Android SMS Retriever app hash (11 characters). */
+        android_app_hash: z.string().regex(/^[A-Za-z0-9+/]{11}$/, "android_app_hash is the app's 11-character hash").optional(),
       })
       .default({ brand: "verifyd", templates: {} }),
     log: z

@@ -19,10 +19,18 @@ export class TimeoutCaller implements ProviderCaller {
   async send(adapter: ProviderAdapter, message: OutboundMessage): Promise<SendOutcome> {
     const timeoutMs = this.timeoutFor(adapter.name);
     const controller = new AbortController();
-    // Abort the provider's own work too, so a hanging call does not keep sockets or timers alive.
-    const timer = setTimeout(() => controller.abort(new ProviderError("unavailable", `timed out after ${timeoutMs}ms`, adapter.name)), timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    // Race the send against the timeout: an adapter that ignores its signal still counts as failed on time.
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const reason = new ProviderError("unavailable", `timed out after ${timeoutMs}ms`, adapter.name);
+        // Abort the provider's own work too, so a hanging call does not keep sockets or timers alive.
+        controller.abort(reason);
+        reject(reason);
+      }, timeoutMs);
+    });
     try {
-      const result = await adapter.send(message, controller.signal);
+      const result = await Promise.race([adapter.send(message, controller.signal), timedOut]);
       return { ok: true, providerMessageId: result.providerMessageId };
     } catch (error) {
       return toOutcome(controller.signal.aborted ? controller.signal.reason : error);

@@ -34,7 +34,7 @@ export class TimerLoop {
   constructor(store: VerificationStore, handle: (record: VerificationRecord) => Promise<void>, options: TimerLoopOptions) {
     this.#store = store;
     this.#handle = handle;
-    this.#options = { maxInFlight: 256, ...options };
+    this.#options = { ...options, maxInFlight: options.maxInFlight ?? 256 };
   }
 
   start(): void {
@@ -82,6 +82,8 @@ export class TimerLoop {
       }
       total += claimed.length;
       if (claimed.length < room) return total;
+      // A backlog of instant work must not starve RPCs and health checks: let I/O run between batches.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 

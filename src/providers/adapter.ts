@@ -95,6 +95,20 @@ export interface OutboundMessage {
   reference: AttemptReference;
   /** Where the provider should post this message's receipts (see callbackUrl); empty when there is none. */
   callbackUrl: string;
+  /** Where and why this attempt goes, for tracing (src/telemetry); adapters need not read it. */
+  attemptContext?: AttemptContext;
+}
+
+export interface AttemptContext {
+  /** ISO 3166-1 alpha-2 country of the number. */
+  country: string;
+  /**
+   * What led to this attempt: "start", "resend", "takeover", or the failover
+   * that did: "rejected: <kind>", "no_receipt", "undelivered", "escalated to voice".
+   */
+  reason: string;
+  /** Providers passed over on the way to this one, as "<name> (<why>)": their breaker is open. */
+  skipped?: readonly string[];
 }
 
 export interface AttemptReference {

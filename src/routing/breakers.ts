@@ -5,6 +5,9 @@ import type { Channel } from "../verification/model.js";
 
 export type BreakerState = "closed" | "open" | "half_open";
 
+/** How a call refused by an open (or probing half-open) breaker reads on its attempt. */
+export const CIRCUIT_OPEN = "circuit open";
+
 export interface BreakerSettings {
   /** Percentage of failed calls in the rolling window that opens the breaker. */
   errorThresholdPercentage: number;
@@ -78,7 +81,7 @@ export class BreakerBoard implements ProviderCaller {
     } catch (error) {
       if (error instanceof ProviderFault) return error.outcome;
       if ((error as { code?: string }).code === "EOPENBREAKER") {
-        return { ok: false, kind: "unavailable", message: "circuit open: provider skipped" };
+        return { ok: false, kind: "unavailable", message: `${CIRCUIT_OPEN}: provider skipped` };
       }
       return { ok: false, kind: "unavailable", message: (error as Error).message };
     }

@@ -1,4 +1,5 @@
 import type { VerificationEvent } from "../verification/model.js";
+import { CIRCUIT_OPEN } from "./breakers.js";
 import type { Scorer } from "./scorer.js";
 
 /**
@@ -18,7 +19,8 @@ export function scoreFeed(scorer: Scorer, costOf: (provider: string, country: st
           if (attempt) scorer.recordAccepted(attempt.provider, record.country, attempt.channel, costOf(attempt.provider, record.country));
           break;
         case "rejected":
-          if (attempt) scorer.recordRejected(attempt.provider, record.country, attempt.channel);
+          // A call the breaker refused while half-open never reached the provider: it says nothing new.
+          if (attempt && !attempt.error?.includes(CIRCUIT_OPEN)) scorer.recordRejected(attempt.provider, record.country, attempt.channel);
           break;
         case "delivered":
           if (attempt) {

@@ -24,9 +24,11 @@ import { Router } from "../routing/router.js";
 import { RoutingTable } from "../routing/routing-table.js";
 import { scoreFeed } from "../routing/score-feed.js";
 import { Scorer } from "../routing/scorer.js";
-import { MemoryStore } from "../store/memory/memory-store.js";
+import { createStore } from "../store/create-store.js";
 import type { VerificationStore } from "../store/store.js";
+import { composeObservers, instrumentApp } from "../telemetry/app-telemetry.js";
 import { type AppLogger, createLogger } from "../telemetry/logger.js";
+import { startTelemetry, type Telemetry } from "../telemetry/telemetry.js";
 import { type Clock, systemClock } from "../verification/clock.js";
 import { CodeVault, cryptoRandom, type RandomSource } from "../verification/codes.js";
 import { VerificationService } from "../verification/service.js";
@@ -48,6 +50,8 @@ export interface AppOptions {
   onTimerLateness?: (lateMs: number) => void;
   /** Uniform in [0, 1) for exploration routing; injected by tests. */
   routeRandom?: () => number;
+  /** Where traces and metrics go (the caller shuts it down); default: started from OTEL_* and shut down with the app. */
+  telemetry?: Telemetry;
 }
 
 export interface App {
@@ -82,7 +86,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     secret = randomBytes(32).toString("base64");
   }
 
-  const store = new MemoryStore({ retentionMs: config.store.retention, now: () => clock.now() });
+  const { store, limiterFactory } = await createStore(config.store, { now: () => clock.now(), logger });
   let service: VerificationService | undefined;
   const receipts = {
     report(receipt: DeliveryReport) {
@@ -141,16 +145,30 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     random: options.routeRandom ?? Math.random,
   });
   let timers: TimerLoop | undefined;
+  const telemetry = options.telemetry ?? startTelemetry();
+  for (const warning of telemetry.settings.warnings) logger.warn({}, warning);
+  const observability = instrumentApp(telemetry, {
+    providers,
+    breakerState: (provider, channel) => breakers.state(provider, channel),
+    providerStats: scoring.enabled ? () => scorer.allStats() : undefined,
+    costOf,
+    timersInFlight: () => timers?.pending ?? 0,
+  });
+  if (observability.onBreakerTransition) breakers.onTransition(observability.onBreakerTransition);
 
   service = new VerificationService(
     {
       store,
       routing: router,
-      caller: breakers,
-      observer: scoring.enabled ? scoreFeed(scorer, costOf) : undefined,
+      caller: observability.traceCalls(breakers),
+      observer: composeObservers(scoring.enabled ? scoreFeed(scorer, costOf) : undefined, observability.observer),
       vault: new CodeVault(secret, random),
-      limits: new RateLimits(config.rate_limits),
-      messages: new MessageRenderer(config.messages.templates),
+      limits: new RateLimits(config.rate_limits, limiterFactory),
+      messages: new MessageRenderer({
+        templates: config.messages.templates,
+        webOtpDomain: config.messages.web_otp_domain,
+        androidAppHash: config.messages.android_app_hash,
+      }),
       policy: {
         codeLength: config.policy.code_length,
         codeTtlMs: config.policy.code_ttl,
@@ -166,19 +184,20 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       logger,
       instanceId,
       leaseMs: config.timers.lease,
-      wakeTimers: () => timers?.wake(),
+      wakeTimers: observability.detached(() => timers?.wake()),
       callbackUrlFor: (provider, reference) => callbackUrl(publicUrl, provider, reference),
+      currentTraceContext: observability.currentTraceContext,
     },
     providers.values(),
   );
   const verification = service;
-  timers = new TimerLoop(store, (record) => verification.runDue(record), {
+  timers = new TimerLoop(store, observability.traceTimers((record) => verification.runDue(record)), {
     owner: instanceId,
     pollIntervalMs: config.timers.poll_interval,
     leaseMs: config.timers.lease,
     batchSize: config.timers.batch_size,
     clock,
-    onLateness: options.onTimerLateness,
+    onLateness: observability.onTimerLateness(options.onTimerLateness),
     onError: (error, record) => logger.error({ err: error, verificationId: record?.id }, "timer work failed"),
   });
 
@@ -199,12 +218,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         "grpc.reflection.v1alpha.ServerReflection",
       ]);
     },
-    interceptors: [errorMappingInterceptor(logger), adminAuthInterceptor(config.admin.token)],
+    interceptors: [...observability.interceptors, errorMappingInterceptor(logger), adminAuthInterceptor(config.admin.token)],
     // Requests are small; a 1 MiB cap keeps a hostile body from costing memory.
     readMaxBytes: 1 << 20,
     fallback: createPlainRoutes({
       isServing,
       simulators,
+      metrics: observability.prometheusText,
       webhooks: createWebhookRoute({
         providers,
         publicUrl: () => publicUrl,
@@ -240,6 +260,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         breakers.close();
         for (const provider of providers.values()) await provider.close?.();
         await store.close();
+        if (!options.telemetry) await telemetry.shutdown();
         logger.info({}, "verifyd stopped");
       })();
       return closing;

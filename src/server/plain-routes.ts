@@ -12,6 +12,8 @@ export interface PlainRoutesOptions {
   isServing(): Promise<boolean>;
   simulators: readonly SimulatorProvider[];
   webhooks(request: NodeServerRequest, response: NodeServerResponse, pathname: string, search: string): Promise<void>;
+  /** Prometheus text for GET /metrics; absent when metrics are off (404). */
+  metrics?: () => Promise<string | undefined>;
 }
 
 /** Everything on the port that is not an RPC: probes and the simulator's outbox. */
@@ -26,6 +28,15 @@ export function createPlainRoutes(options: PlainRoutesOptions): NodeHandlerFn {
       return;
     }
     switch (route) {
+      case "GET /metrics": {
+        const metrics = options.metrics;
+        if (!metrics) return json(response, 404, { error: "metrics are off (OTEL_METRICS_EXPORTER=none)" });
+        void metrics().then(
+          (text) => text === undefined ? json(response, 404, { error: "metrics are off" }) : prometheusText(response, text),
+          () => json(response, 500, { error: "metrics collection failed" }),
+        );
+        return;
+      }
       case "GET /healthz":
         return json(response, 200, { status: "ok" });
       case "GET /readyz":
@@ -44,6 +55,11 @@ export function createPlainRoutes(options: PlainRoutesOptions): NodeHandlerFn {
         return json(response, 404, { error: `no route for ${route}` });
     }
   };
+}
+
+function prometheusText(response: Response, text: string): void {
+  (response as ServerResponse).writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "content-length": Buffer.byteLength(text) });
+  response.end(text);
 }
 
 function json(response: Response, status: number, body: unknown): void {

@@ -19,9 +19,12 @@ export interface VerificationStore {
   /**
    * Replaces the record if its stored version is still `expectedVersion`;
    * the replacement carries `expectedVersion + 1`. Returns the stored record,
-   * or undefined when someone else wrote first.
+   * or undefined when someone else wrote first. `events` (the change's events,
+   * in sequence order) are stored in the same write, so a change and its
+   * events are never separated; readEvents and other instances' subscribers
+   * read them from there.
    */
-  replace(record: VerificationRecord, expectedVersion: number): Promise<VerificationRecord | undefined>;
+  replace(record: VerificationRecord, expectedVersion: number, events?: readonly VerificationEvent[]): Promise<VerificationRecord | undefined>;
   /**
    * Takes a lease on up to `limit` records whose `dueAt` has passed and whose
    * lease is free or lapsed, for `leaseMs`. What one caller claims no other
@@ -30,10 +33,23 @@ export interface VerificationStore {
   claimDue(now: number, owner: string, leaseMs: number, limit: number): Promise<VerificationRecord[]>;
   /** The earliest `dueAt`, when the store can tell cheaply; lets the timer loop sleep precisely. */
   nextDueAt?(): number | undefined;
-  /** Delivers events to watchers of the verification, on this and other instances. */
+  /**
+   * Delivers the events of a write that succeeded to this instance's watchers
+   * now; other instances' watchers get them from what `replace` stored.
+   */
   publish(events: readonly VerificationEvent[]): Promise<void>;
-  /** Calls `listener` with every event published for the verification from now on. */
+  /**
+   * Calls `listener` with every event published for the verification from now
+   * on, on any instance, each once and in sequence order. It may also be
+   * handed events from before the call; watchers skip what they have seen.
+   */
   subscribe(verificationId: string, listener: (event: VerificationEvent) => void): () => void;
+  /**
+   * The stored events of the verification with a sequence above
+   * `afterSequence`, in order. Stores keep a bounded recent history, so the
+   * result can start later than `afterSequence + 1`; callers check.
+   */
+  readEvents(verificationId: string, afterSequence: number): Promise<VerificationEvent[]>;
   /** True while the store can serve requests. */
   ready(): Promise<boolean>;
   close(): Promise<void>;

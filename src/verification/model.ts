@@ -99,6 +99,11 @@ export interface VerificationRecord {
   /** Digest of the Start parameters, to tell a replay from a reused key. */
   requestFingerprint: string;
   clientIp?: string;
+  /**
+   * The W3C traceparent of the Start that created the record, when tracing
+   * is on: later work without a caller (timer resends, receipts) links to it.
+   */
+  traceContext?: string;
   /** When the last code message went out (resend_min_interval). */
   lastSendAt?: number;
   /** When timer work is next due: the delivery window, or expiry. */

@@ -71,6 +71,12 @@ export interface VerificationServiceDeps {
   wakeTimers?: () => void;
   /** Sees every event after it is stored: the scorer and metrics learn from these. */
   observer?: (events: readonly VerificationEvent[]) => void;
+  /**
+   * The caller's trace, as a W3C traceparent, kept on the record so work done
+   * later without a caller (a timer's resend, a receipt) can link back to the
+   * Start that armed it. Telemetry sets it; the domain only stores the string.
+   */
+  currentTraceContext?: () => string | undefined;
   /** Where a provider should post the receipts of one attempt; without it, providers get no callback URL. */
   callbackUrlFor?: (provider: string, reference: AttemptReference) => string;
 }
@@ -132,7 +138,8 @@ export class VerificationService {
     const locale = validateLocale(input.locale, policy.defaultLocale);
     const clientIp = validateClientIp(input.clientIp);
     const idempotencyKey = validateIdempotencyKey(input.idempotencyKey);
-    const fingerprint = startFingerprint({ phoneNumber: phone.e164, channel, codeLength, locale, metadata });
+    // Only an idempotency key needs it: a replay must match the request that first used the key.
+    const fingerprint = idempotencyKey === undefined ? "" : startFingerprint({ phoneNumber: phone.e164, channel, codeLength, locale, metadata });
 
     if (idempotencyKey !== undefined) {
       const replay = await this.#replayIdempotent(idempotencyKey, fingerprint);
@@ -171,6 +178,7 @@ export class VerificationService {
       idempotencyKey,
       requestFingerprint: fingerprint,
       clientIp,
+      traceContext: this.#d.currentTraceContext?.(),
       // Held while this call sends; if the process dies, another instance resumes after the lease.
       dueAt: now + this.#d.leaseMs,
       lease: { owner: this.#d.instanceId, until: now + this.#d.leaseMs },
@@ -192,7 +200,7 @@ export class VerificationService {
     }
     const sent = await this.#dispatch(id, code, channel, { startWith: first ? 1 : undefined, reason: "start", skipped });
     if (sent.status === "failed") {
-      throw VerifyError.unavailable(`no provider could take the message: ${describeRejections(sent)}`);
+      throw VerifyError.unavailable(`no provider could take the message: ${describeRejections(sent, skipped)}`);
     }
     return this.#view(sent);
   }
@@ -268,8 +276,12 @@ export class VerificationService {
   /**
    * A snapshot, then every event in order, ending after a terminal event or
    * when `signal` aborts (the client left, or the server is shutting down).
+   * A Watch resumed after a disconnect passes the last sequence it saw as
+   * `afterSequence`: the stored events after it are replayed instead of the
+   * snapshot; when the store no longer holds them all, the snapshot comes
+   * first after all, so a client never misses a change without knowing.
    */
-  async *watch(verificationId: string, signal: AbortSignal): AsyncGenerator<VerificationEvent> {
+  async *watch(verificationId: string, signal: AbortSignal, afterSequence?: number): AsyncGenerator<VerificationEvent> {
     validateVerificationId(verificationId);
     const queue: VerificationEvent[] = [];
     let wake: (() => void) | undefined;
@@ -280,12 +292,25 @@ export class VerificationService {
     const onAbort = () => wake?.();
     signal.addEventListener("abort", onAbort);
     try {
-      // Subscribed before reading, so nothing can fall between the snapshot and the first event.
+      // Subscribed before reading, so nothing can fall between the snapshot (or replay) and the first live event.
       const record = await this.#getOrThrow(verificationId);
-      const snapshot = this.#view(record);
-      yield { verificationId, sequence: record.sequence, type: "snapshot", verification: snapshot, at: this.#d.clock.now() };
-      if (isFinished(snapshot.status)) return;
-      let last = record.sequence;
+      const replay = afterSequence === undefined ? undefined : await this.#replayAfter(record, afterSequence);
+      let last: number;
+      if (replay && afterSequence !== undefined) {
+        last = afterSequence;
+        for (const event of replay) {
+          last = event.sequence;
+          yield { ...event, verification: this.#view(event.verification) };
+          if (TERMINAL_EVENTS.has(event.type)) return;
+        }
+        // The client had already seen the end.
+        if (isFinished(record.status) && last >= record.sequence) return;
+      } else {
+        const snapshot = this.#view(record);
+        yield { verificationId, sequence: record.sequence, type: "snapshot", verification: snapshot, at: this.#d.clock.now() };
+        if (isFinished(snapshot.status)) return;
+        last = record.sequence;
+      }
       while (!signal.aborted) {
         const event = queue.shift();
         if (!event) {
@@ -302,6 +327,16 @@ export class VerificationService {
       signal.removeEventListener("abort", onAbort);
       unsubscribe();
     }
+  }
+
+  /** The stored events after `afterSequence` up to the record's, or undefined when some are no longer stored. */
+  async #replayAfter(record: VerificationRecord, afterSequence: number): Promise<VerificationEvent[] | undefined> {
+    if (afterSequence > record.sequence) return undefined;
+    if (afterSequence === record.sequence) return [];
+    const events = await this.#d.store.readEvents(record.id, afterSequence);
+    const contiguous = events.every((event, index) => event.sequence === afterSequence + 1 + index);
+    const reachesRecord = (events.at(-1)?.sequence ?? afterSequence) >= record.sequence;
+    return contiguous && reachesRecord ? events : undefined;
   }
 
   /** Applies a delivery receipt to its attempt. Idempotent, and order-tolerant. */
@@ -384,6 +419,11 @@ export class VerificationService {
       await this.#dispatch(claimed.id, this.#unsealCode(claimed), last.channel, { startWith: last.number, reason: "takeover" });
       return;
     }
+    if (last?.status === "rejected" && claimed.status !== "delivered") {
+      // The instance died between recording a rejection and trying the next provider: carry on where it stopped.
+      await this.#dispatch(claimed.id, this.#unsealCode(claimed), last.channel, { reason: "takeover", afterRejection: last.error });
+      return;
+    }
     const windowOver = last?.status === "submitted" && now >= (last.submittedAt ?? 0) + this.#d.policy.deliveryWindowMs;
     const undelivered = last?.status === "undelivered";
     if (claimed.status !== "delivered" && last && (windowOver || undelivered)) {
@@ -420,12 +460,23 @@ export class VerificationService {
       restartRound?: boolean;
       /** Providers Start passed over for its first attempt, noted on that attempt's event. */
       skipped?: string[];
+      /** A takeover continuing fast failover after this rejection. */
+      afterRejection?: string;
     },
   ): Promise<VerificationRecord> {
     let attemptNumber = options.startWith;
     let currentChannel = channel;
-    let failoverReason: string | undefined = options.reason === "no_receipt" || options.reason === "undelivered" ? options.reason : undefined;
+    let failoverReason: string | undefined =
+      options.reason === "no_receipt" || options.reason === "undelivered"
+        ? options.reason
+        : options.afterRejection !== undefined
+          ? `rejected: ${options.afterRejection.split(":")[0]}`
+          : undefined;
     let restartRound = options.restartRound ?? false;
+    let passedOverAll: string[] = options.skipped ?? [];
+    // What led to the attempt about to be sent, for tracing.
+    let attemptReason: string = options.reason;
+    let attemptSkipped: readonly string[] | undefined = options.skipped;
     for (;;) {
       if (attemptNumber === undefined) {
         // Pick the next provider and record the attempt before calling it, so a crash leaves a trace to resume from.
@@ -441,7 +492,10 @@ export class VerificationService {
             draft.fallbackChannels = draft.fallbackChannels.filter((c) => c !== currentChannel);
           }
           const { provider: next, skipped } = this.#pickProvider(draft.country, currentChannel, draft.attempts, restartRound);
+          passedOverAll = skipped;
           if (!next) return { events, result: undefined };
+          attemptReason = failoverReason ?? options.reason;
+          attemptSkipped = skipped;
           const passedOver = skipped.length > 0 ? `; skipped ${skipped.join(", ")}` : "";
           if (failoverReason || passedOver) {
             events.push({ type: "failover", provider: next.name, reason: `${failoverReason ?? options.reason}${passedOver}`, attemptNumber: draft.attempts.length + 1 });
@@ -454,7 +508,7 @@ export class VerificationService {
         restartRound = false;
         if (isFinished(record.status)) return record;
         if (result === undefined) {
-          const exhausted = await this.#channelExhausted(id, currentChannel);
+          const exhausted = await this.#channelExhausted(id, currentChannel, passedOverAll);
           if (exhausted.escalateTo) {
             currentChannel = exhausted.escalateTo;
             failoverReason = `escalated to ${currentChannel}`;
@@ -485,6 +539,7 @@ export class VerificationService {
             idempotencyKey: attempt.idempotencyKey,
             reference: { verificationId: id, attemptNumber: attempt.number },
             callbackUrl: this.#d.callbackUrlFor?.(attempt.provider, { verificationId: id, attemptNumber: attempt.number }) ?? "",
+            attemptContext: { country: record.country, reason: attemptReason, skipped: attemptSkipped?.length ? attemptSkipped : undefined },
           })
         : ({ ok: false, kind: "unavailable", message: `provider ${attempt.provider} is no longer configured` } as const);
 
@@ -524,7 +579,8 @@ export class VerificationService {
   }
 
   /** The channel's providers are used up: offer another channel, escalate, or fail. */
-  async #channelExhausted(id: string, channel: Channel): Promise<{ record: VerificationRecord; escalateTo?: Channel }> {
+  async #channelExhausted(id: string, channel: Channel, skipped: readonly string[]): Promise<{ record: VerificationRecord; escalateTo?: Channel }> {
+    const passedOver = skipped.length > 0 ? `; skipped ${skipped.join(", ")}` : "";
     let escalateTo: Channel | undefined;
     const { record } = await this.#mutate(id, (draft) => {
       escalateTo = undefined;
@@ -543,10 +599,10 @@ export class VerificationService {
       if (others.length > 0) {
         const offerChanged = others.some((other) => !draft.fallbackChannels.includes(other));
         draft.fallbackChannels = others;
-        if (offerChanged) events.push({ type: "fallback_available", reason: `${channel} providers exhausted; offer ${others.join(", ")}` });
+        if (offerChanged) events.push({ type: "fallback_available", reason: `${channel} providers exhausted; offer ${others.join(", ")}${passedOver}` });
       } else if (!anyAccepted) {
         finish(draft, "failed");
-        events.push({ type: "failed", reason: "no provider on any channel could take the message" });
+        events.push({ type: "failed", reason: `no provider on any channel could take the message${passedOver}` });
         return { events, result: undefined };
       }
       // A message already accepted may still arrive; keep the code valid until it expires.
@@ -648,7 +704,8 @@ export class VerificationService {
         verification: draft,
         ...event,
       }));
-      const stored = await this.#d.store.replace(draft, current.version);
+      // The events go with the write, so no instance can see the change without them.
+      const stored = await this.#d.store.replace(draft, current.version, events);
       if (!stored) continue;
       if (events.length > 0) {
         for (const event of events) event.verification = stored;
@@ -699,9 +756,10 @@ function sendingInProgress(record: VerificationRecord, now: number): boolean {
   return record.attempts.at(-1)?.status === "sending" && record.lease !== undefined && record.lease.until > now;
 }
 
-function describeRejections(record: VerificationRecord): string {
-  if (record.attempts.length === 0) return `no provider is routed for ${record.country}`;
-  return record.attempts.map((attempt) => `${attempt.provider} (${attempt.error ?? attempt.status})`).join(", ");
+function describeRejections(record: VerificationRecord, skipped: readonly string[]): string {
+  const parts = record.attempts.map((attempt) => `${attempt.provider} (${attempt.error ?? attempt.status})`);
+  if (skipped.length > 0) parts.push(`skipped ${skipped.join(", ")}`);
+  return parts.length > 0 ? parts.join(", ") : `no provider is routed for ${record.country}`;
 }
 
 function newVerificationId(random: RandomSource): string {

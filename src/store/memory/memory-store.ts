@@ -9,6 +9,14 @@ export interface MemoryStoreOptions {
   now?: () => number;
   /** How often the purge runs, in ms; 0 turns it off. */
   purgeIntervalMs?: number;
+  /** Events kept per verification for readEvents (Watch resumed after a sequence). */
+  eventLogLimit?: number;
+  /**
+   * Verifications whose events are kept; the least recently written lose
+   * theirs first, so memory stays bounded. A Watch resumed on one of those
+   * gets a snapshot instead of a replay.
+   */
+  eventLogVerifications?: number;
 }
 
 /**
@@ -25,6 +33,10 @@ export class MemoryStore implements VerificationStore {
   /** The one live wake-up time per record; heap entries that differ are stale. */
   readonly #scheduled = new Map<string, number>();
   readonly #listeners = new Map<string, Set<(event: VerificationEvent) => void>>();
+  /** Recent events per verification, least recently written first (Map order). */
+  readonly #eventLogs = new Map<string, VerificationEvent[]>();
+  readonly #eventLogLimit: number;
+  readonly #eventLogVerifications: number;
   readonly #retentionMs: number;
   readonly #now: () => number;
   readonly #purgeTimer: NodeJS.Timeout | undefined;
@@ -32,6 +44,8 @@ export class MemoryStore implements VerificationStore {
   constructor(options: MemoryStoreOptions) {
     this.#retentionMs = options.retentionMs;
     this.#now = options.now ?? Date.now;
+    this.#eventLogLimit = options.eventLogLimit ?? 64;
+    this.#eventLogVerifications = options.eventLogVerifications ?? 1_000;
     const every = options.purgeIntervalMs ?? 60_000;
     if (every > 0) {
       this.#purgeTimer = setInterval(() => this.purge(), every);
@@ -69,16 +83,21 @@ export class MemoryStore implements VerificationStore {
     return id === undefined ? undefined : this.#records.get(id);
   }
 
-  async replace(record: VerificationRecord, expectedVersion: number): Promise<VerificationRecord | undefined> {
+  async replace(record: VerificationRecord, expectedVersion: number, events: readonly VerificationEvent[] = []): Promise<VerificationRecord | undefined> {
     const current = this.#records.get(record.id);
     if (!current || current.version !== expectedVersion) return undefined;
     if (isActive(record) && !isActive(current)) {
       const holder = this.#activeByPhone.get(record.phoneNumber);
       if (holder !== undefined && holder !== record.id) throw new DuplicateKeyError("active_phone_number");
     }
+    if (record.idempotencyKey !== undefined && record.idempotencyKey !== current.idempotencyKey) {
+      const holder = this.#byIdempotencyKey.get(record.idempotencyKey);
+      if (holder !== undefined && holder !== record.id) throw new DuplicateKeyError("idempotency_key");
+    }
     const stored = { ...record, version: expectedVersion + 1 };
     this.#records.set(stored.id, stored);
     this.#index(current, stored);
+    if (events.length > 0) this.#logEvents(stored, events);
     return stored;
   }
 
@@ -126,6 +145,10 @@ export class MemoryStore implements VerificationStore {
     };
   }
 
+  async readEvents(verificationId: string, afterSequence: number): Promise<VerificationEvent[]> {
+    return (this.#eventLogs.get(verificationId) ?? []).filter((event) => event.sequence > afterSequence);
+  }
+
   async ready(): Promise<boolean> {
     return true;
   }
@@ -152,6 +175,11 @@ export class MemoryStore implements VerificationStore {
   }
 
   #index(previous: VerificationRecord | undefined, record: VerificationRecord): void {
+    const releasedKey = previous?.idempotencyKey;
+    // An expired verification gives its key up (the domain unsets it), and the key is free for a new Start.
+    if (releasedKey !== undefined && releasedKey !== record.idempotencyKey && this.#byIdempotencyKey.get(releasedKey) === record.id) {
+      this.#byIdempotencyKey.delete(releasedKey);
+    }
     if (record.idempotencyKey !== undefined) this.#byIdempotencyKey.set(record.idempotencyKey, record.id);
     if (isActive(record)) this.#activeByPhone.set(record.phoneNumber, record.id);
     else if (this.#activeByPhone.get(record.phoneNumber) === record.id) this.#activeByPhone.delete(record.phoneNumber);
@@ -173,6 +201,20 @@ export class MemoryStore implements VerificationStore {
       if (attempt.providerMessageId !== undefined) this.#byProviderMessage.delete(messageKey(attempt.provider, attempt.providerMessageId));
     }
     this.#scheduled.delete(record.id);
+    this.#eventLogs.delete(record.id);
+  }
+
+  #logEvents(stored: VerificationRecord, events: readonly VerificationEvent[]): void {
+    const log = this.#eventLogs.get(stored.id) ?? [];
+    // Re-inserted so the Map's order stays least recently written first.
+    this.#eventLogs.delete(stored.id);
+    for (const event of events) log.push({ ...event, verification: stored });
+    if (log.length > this.#eventLogLimit) log.splice(0, log.length - this.#eventLogLimit);
+    this.#eventLogs.set(stored.id, log);
+    if (this.#eventLogs.size > this.#eventLogVerifications) {
+      const oldest = this.#eventLogs.keys().next().value;
+      if (oldest !== undefined) this.#eventLogs.delete(oldest);
+    }
   }
 
   /** Keeps exactly one live heap entry per record: at its due time, or when its lease lapses. */

@@ -1,0 +1,283 @@
+/**
+ * The load generator, forked by run.ts into its own process so that its CPU
+ * does not share the server's event loop. It keeps a fixed number of unary
+ * calls in flight over one HTTP/2 connection, warms up, then measures for a
+ * fixed time, and reports throughput and latency back over IPC. The calls go
+ * out through a client run.ts picks (see ClientKind in shared.ts).
+ *
+ * Start: every call uses a phone number never used before (one active
+ * verification per number), from a pool of valid numbers made up front.
+ * Check: the verifications made by the Start phase, checked round-robin with
+ * a code that is wrong on purpose ("000000"), so every call takes the full
+ * path (HMAC, write, event) without locking (max_check_attempts is 100).
+ */
+import http2 from "node:http2";
+import { cpuUsage } from "node:process";
+import { type DescMessage, fromBinary, type MessageInitShape, type MessageShape, create, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { EchoRequestSchema, EchoResponseSchema, EchoService } from "../gen/verify/bench/v1/echo_pb.js";
+import {
+  CheckRequestSchema,
+  CheckResponseSchema,
+  StartRequestSchema,
+  StartResponseSchema,
+  VerificationService,
+} from "../gen/verify/v1/verify_pb.js";
+import { type ClientCommand, type ClientKind, type ClientMessage, type PhaseResult, phonePool, type Rpc, Samples } from "./shared.js";
+
+const WRONG_CODE = "000000";
+const CLIENT_IP = "203.0.113.7";
+/** Leave a verification this many checks short of its 100 attempts, so none locks mid-phase. */
+const CHECKS_PER_VERIFICATION = 90;
+
+/** The three calls, whatever carries them. */
+interface Api {
+  echo(message: string): Promise<void>;
+  /** Resolves to the new verification's id. */
+  start(phoneNumber: string, clientIp: string): Promise<string>;
+  /** Resolves to `approved`. */
+  check(verificationId: string, code: string, clientIp: string): Promise<boolean>;
+  close(): void;
+}
+
+let api: Api | undefined;
+let clientKind: ClientKind = "raw";
+let pool: string[] = [];
+let poolNext = 0;
+const verificationIds: string[] = [];
+
+function send(message: ClientMessage): void {
+  process.send?.(message);
+}
+
+/** @connectrpc/connect's client on its Node transport: Connect (binary, HTTP/2) or gRPC. */
+function connectApi(url: string, kind: "connect" | "grpc"): Api {
+  const transport =
+    kind === "grpc" ? createGrpcTransport({ baseUrl: url }) : createConnectTransport({ baseUrl: url, httpVersion: "2", useBinaryFormat: true });
+  const echo = createClient(EchoService, transport);
+  const verify = createClient(VerificationService, transport);
+  return {
+    async echo(message) {
+      await echo.echo({ message });
+    },
+    async start(phoneNumber, clientIp) {
+      const response = await verify.start({ phoneNumber, clientIp });
+      const id = response.verification?.id;
+      if (!id) throw new Error("Start answered without a verification id");
+      return id;
+    },
+    async check(verificationId, code, clientIp) {
+      return (await verify.check({ verificationId, code, clientIp })).approved;
+    },
+    close() {},
+  };
+}
+
+/**
+ * The Connect unary protocol (binary) written directly on node:http2: one
+ * POST per call, the message as the body. Same wire format and server path as
+ * the Connect client, at a fraction of the client's CPU, so that the server is
+ * what limits the figures on a 2-core machine.
+ */
+function rawConnectApi(url: string): Api {
+  const session = http2.connect(url);
+  session.on("error", () => {});
+  const call = <I extends DescMessage, O extends DescMessage>(path: string, input: I, output: O, init: MessageInitShape<I>) =>
+    new Promise<MessageShape<O>>((resolve, reject) => {
+      const body = toBinary(input, create(input, init));
+      const stream = session.request({
+        ":method": "POST",
+        ":path": path,
+        "content-type": "application/proto",
+        "connect-protocol-version": "1",
+        "content-length": body.length,
+      });
+      let status = 0;
+      const chunks: Buffer[] = [];
+      stream.on("response", (headers) => (status = Number(headers[":status"])));
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("error", reject);
+      stream.on("end", () => {
+        const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+        if (status === 200) {
+          resolve(fromBinary(output, data));
+          return;
+        }
+        let detail = data.toString("utf8");
+        try {
+          const error = JSON.parse(detail) as { code?: string; message?: string };
+          detail = `${error.code}: ${error.message}`;
+        } catch {}
+        reject(new Error(`HTTP ${status} ${detail}`));
+      });
+      stream.end(body);
+    });
+  return {
+    async echo(message) {
+      await call("/verify.bench.v1.EchoService/Echo", EchoRequestSchema, EchoResponseSchema, { message });
+    },
+    async start(phoneNumber, clientIp) {
+      const response = await call("/verify.v1.VerificationService/Start", StartRequestSchema, StartResponseSchema, { phoneNumber, clientIp });
+      const id = response.verification?.id;
+      if (!id) throw new Error("Start answered without a verification id");
+      return id;
+    },
+    async check(verificationId, code, clientIp) {
+      return (await call("/verify.v1.VerificationService/Check", CheckRequestSchema, CheckResponseSchema, { verificationId, code, clientIp }))
+        .approved;
+    },
+    close() {
+      session.close();
+    },
+  };
+}
+
+/** One call of the phase's kind; "exhausted" when the phase has run out of inputs. */
+type Call = () => Promise<"ok" | "approved" | "exhausted">;
+
+function callFor(rpc: Rpc): Call {
+  const client = api;
+  if (!client) throw new Error("prepare first");
+  switch (rpc) {
+    case "echo": {
+      let n = 0;
+      return async () => {
+        // About the size of a phone number, like the Start and Check requests.
+        await client.echo(`+1202${String(2000000 + (n++ % 1000000))}`);
+        return "ok";
+      };
+    }
+    case "start":
+      return async () => {
+        const phoneNumber = pool[poolNext++];
+        if (phoneNumber === undefined) return "exhausted";
+        verificationIds.push(await client.start(phoneNumber, CLIENT_IP));
+        return "ok";
+      };
+    case "check": {
+      let n = 0;
+      const limit = verificationIds.length * CHECKS_PER_VERIFICATION;
+      return async () => {
+        if (n >= limit) return "exhausted";
+        const verificationId = verificationIds[n++ % verificationIds.length]!;
+        return (await client.check(verificationId, WRONG_CODE, CLIENT_IP)) ? "approved" : "ok";
+      };
+    }
+  }
+}
+
+async function runPhase(rpc: Rpc, concurrency: number, warmupMs: number, durationMs: number): Promise<PhaseResult> {
+  const call = callFor(rpc);
+  const latencies = new Samples(1 << 18);
+  let measuring = false;
+  let stopped = false;
+  let exhausted = false;
+  let count = 0;
+  let errors = 0;
+  let approved = 0;
+  const errorSamples: string[] = [];
+  let windowStart = 0;
+  let windowEnd = Infinity;
+
+  const worker = async () => {
+    while (!stopped) {
+      const began = performance.now();
+      let outcome: "ok" | "approved" | "exhausted" | "error";
+      try {
+        outcome = await call();
+      } catch (error) {
+        outcome = "error";
+        if (measuring) {
+          errors++;
+          if (errorSamples.length < 5) errorSamples.push(error instanceof ConnectError ? `${Code[error.code]}: ${error.rawMessage}` : String(error));
+        }
+      }
+      if (outcome === "exhausted") {
+        exhausted = true;
+        stopped = true;
+        break;
+      }
+      const ended = performance.now();
+      // Throughput counts the calls that complete inside the measured window, with their latencies.
+      if (measuring && ended >= windowStart && ended <= windowEnd && outcome !== "error") {
+        count++;
+        if (outcome === "approved") approved++;
+        latencies.push(ended - began);
+      }
+    }
+  };
+
+  const workers = Array.from({ length: concurrency }, worker);
+  const cpuAtEnd = await (async () => {
+    await waitOrStop(warmupMs, () => stopped);
+    measuring = true;
+    windowStart = performance.now();
+    send({ type: "mark", rpc, edge: "begin" });
+    const cpuStart = cpuUsage();
+    await waitOrStop(durationMs, () => stopped);
+    windowEnd = performance.now();
+    const cpu = cpuUsage(cpuStart);
+    send({ type: "mark", rpc, edge: "end" });
+    stopped = true;
+    return cpu;
+  })();
+  await Promise.all(workers);
+  const measuredMs = windowEnd - windowStart;
+  return {
+    rpc,
+    client: clientKind,
+    concurrency,
+    count,
+    errors,
+    errorSamples,
+    approved,
+    durationMs: measuredMs,
+    throughput: (count / measuredMs) * 1000,
+    latency: latencies.distribution(),
+    clientCpuPct: ((cpuAtEnd.user + cpuAtEnd.system) / 1000 / measuredMs) * 100,
+    exhausted,
+  };
+}
+
+/** Sleeps `ms`, waking early once `stop()` says so (checked every 20 ms). */
+async function waitOrStop(ms: number, stop: () => boolean): Promise<void> {
+  const until = performance.now() + ms;
+  while (!stop()) {
+    const left = until - performance.now();
+    if (left <= 0) return;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(20, left)));
+  }
+}
+
+process.on("message", (command: ClientCommand) => {
+  void (async () => {
+    switch (command.type) {
+      case "prepare": {
+        const began = performance.now();
+        pool = phonePool(command.poolSize);
+        send({ type: "ready", poolSize: pool.length, poolMs: performance.now() - began });
+        return;
+      }
+      case "client": {
+        api?.close();
+        clientKind = command.client;
+        api = command.client === "raw" ? rawConnectApi(command.url) : connectApi(command.url, command.client);
+        send({ type: "client-ready" });
+        return;
+      }
+      case "run": {
+        const result = await runPhase(command.rpc, command.concurrency, command.warmupMs, command.durationMs);
+        send({ type: "result", result });
+        return;
+      }
+      case "exit":
+        api?.close();
+        process.disconnect?.();
+        process.exit(0);
+    }
+  })().catch((error: unknown) => {
+    send({ type: "log", message: `load client failed: ${error instanceof Error ? error.stack : String(error)}` });
+    process.exit(1);
+  });
+});

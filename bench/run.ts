@@ -1,0 +1,295 @@
+/**
+ * `npm run bench`: the performance figures of issue 2 in one run, written to
+ * bench/RESULTS.md and printed.
+ *
+ *  1. Unary throughput and p50/p99 latency of Start, Check and a bare Echo on
+ *     the same server stack (throughput.ts; load from load-client.ts in a
+ *     separate process).
+ *  2. Heap per pending verification and timer lateness with 100,000
+ *     verifications waiting on their delivery window (timers.ts, its own
+ *     process with --expose-gc).
+ *
+ * Knobs (environment): BENCH_DURATION_MS (5000), BENCH_WARMUP_MS (2000),
+ * BENCH_CONCURRENCY (64), BENCH_CLIENTS (raw,connect: the load clients, see
+ * ClientKind in shared.ts; the first gives the headline figures), BENCH_POOL
+ * (phone numbers for Start), BENCH_PENDING (100000), BENCH_ONLY (throughput | timers),
+ * BENCH_PROFILE (comma list of echo,start,check,timers: CPU-profile those
+ * phases into bench/profiles/ — slows them, so not for the figures).
+ * The targets are reported as PASS/FAIL; nothing here fails the process on them.
+ */
+import { fork } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { BENCH_DIR, CLIENT_KINDS, type ClientKind, fmtBytes, fmtInt, fmtMs, REPO_ROOT, type Rpc, type TimerBenchResult } from "./shared.js";
+import { runThroughput, type ThroughputPhase, type ThroughputResults } from "./throughput.js";
+
+const env = process.env;
+const settings = {
+  durationMs: Number(env.BENCH_DURATION_MS ?? 5_000),
+  warmupMs: Number(env.BENCH_WARMUP_MS ?? 2_000),
+  concurrency: Number(env.BENCH_CONCURRENCY ?? 64),
+  clients: (env.BENCH_CLIENTS ?? "raw,connect").split(",").filter((c): c is ClientKind => (CLIENT_KINDS as readonly string[]).includes(c)),
+  poolSize: Number(env.BENCH_POOL ?? 120_000),
+  pending: Number(env.BENCH_PENDING ?? 100_000),
+  only: env.BENCH_ONLY,
+  profile: (env.BENCH_PROFILE ?? "").split(",").filter((p): p is Rpc => p === "echo" || p === "start" || p === "check"),
+  profileTimers: (env.BENCH_PROFILE ?? "").split(",").includes("timers"),
+};
+
+const TARGET_RATIO = 0.5;
+const TARGET_LATENESS_P99_MS = 250;
+const TARGET_BYTES_PER_PENDING = 2048;
+
+function log(line: string): void {
+  console.log(line);
+}
+
+async function runTimers(): Promise<TimerBenchResult> {
+  const child = fork(join(BENCH_DIR, "timers.ts"), [], {
+    cwd: REPO_ROOT,
+    execArgv: ["--expose-gc", "--import", "tsx"],
+    env: { ...env, BENCH_PENDING: String(settings.pending) },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  return new Promise((resolve, reject) => {
+    let result: TimerBenchResult | undefined;
+    child.on("message", (message: { type: "log"; message: string } | { type: "result"; result: TimerBenchResult }) => {
+      if (message.type === "log") log(message.message);
+      else result = message.result;
+    });
+    child.once("exit", (code, signal) => (result ? resolve(result) : reject(new Error(`timer bench exited (${signal ?? code}) without a result`))));
+  });
+}
+
+function passFail(ok: boolean): string {
+  return ok ? "**PASS**" : "**FAIL**";
+}
+
+const CLIENT_NAMES: Record<ClientKind, string> = {
+  raw: "Connect protocol on node:http2 (bench/load-client.ts rawConnectApi)",
+  connect: "@connectrpc/connect-node createConnectTransport (HTTP/2, binary)",
+  grpc: "@connectrpc/connect-node createGrpcTransport",
+};
+const RPC_NAMES: Record<Rpc, string> = { echo: "Echo", start: "Start", check: "Check" };
+
+function report(throughput: ThroughputResults | undefined, timers: TimerBenchResult | undefined, startedAt: Date, elapsedMs: number, loadBefore: number[]): string {
+  const cpus = os.cpus();
+  const lines: string[] = [];
+  lines.push("# verifyd benchmark results", "");
+  lines.push(`- Date: ${startedAt.toISOString()} (whole run ${(elapsedMs / 1000).toFixed(0)} s)`);
+  lines.push(`- Node: ${process.version}, V8 ${process.versions.v8} (${process.execPath})`);
+  lines.push(`- CPU: ${cpus[0]?.model ?? "unknown"} × ${cpus.length} logical; memory ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; ${os.type()} ${os.release()} ${os.arch()}`);
+  lines.push(`- Load average when the run began: ${loadBefore.map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min)`);
+  lines.push("- Reproduce: `npm run bench` (from the repository root; writes this file)");
+  lines.push(
+    `- Settings: ${settings.concurrency} calls in flight over one HTTP/2 connection, ${settings.warmupMs / 1000} s warm-up + ${settings.durationMs / 1000} s measured per RPC and client; ` +
+      `${fmtInt(settings.pending)} pending verifications for the timer figures`,
+  );
+  lines.push("");
+
+  const phases = throughput?.phases ?? [];
+  const find = (client: ClientKind, rpc: Rpc) => phases.find((p) => p.client === client && p.rpc === rpc);
+  const clients = [...new Set(phases.map((p) => p.client))];
+  const headline = clients[0];
+  lines.push("## Targets", "");
+  lines.push("| Figure | Measured | Target | Result |", "|---|---|---|---|");
+  if (headline) {
+    const echo = find(headline, "echo");
+    if (echo) lines.push(`| Echo throughput (baseline) | ${fmtInt(echo.throughput)} calls/s, p50 ${fmtMs(echo.latency.p50)}, p99 ${fmtMs(echo.latency.p99)} | — | — |`);
+    for (const rpc of ["start", "check"] as const) {
+      const p = find(headline, rpc);
+      if (!p || !echo) continue;
+      const ratio = p.throughput / echo.throughput;
+      lines.push(
+        `| ${RPC_NAMES[rpc]} throughput | ${fmtInt(p.throughput)} calls/s = **${ratio.toFixed(2)} × echo** (p50 ${fmtMs(p.latency.p50)}, p99 ${fmtMs(p.latency.p99)}) | ≥ ${TARGET_RATIO} × echo | ${passFail(ratio >= TARGET_RATIO && p.errors === 0 && throughput!.log.errors === 0)} |`,
+      );
+      const cpuRatio = echo.serverCpuUsPerCall / p.serverCpuUsPerCall;
+      lines.push(
+        `| ${RPC_NAMES[rpc]} capacity by server CPU per call (cross-check) | echo ${echo.serverCpuUsPerCall.toFixed(0)} µs ÷ ${RPC_NAMES[rpc]} ${p.serverCpuUsPerCall.toFixed(0)} µs = ${cpuRatio.toFixed(2)} × echo | ≥ ${TARGET_RATIO} × echo | ${cpuRatio >= TARGET_RATIO ? "(pass)" : "(fail)"} |`,
+      );
+    }
+  }
+  if (timers) {
+    lines.push(
+      `| Heap per pending verification | ${fmtInt(timers.bytesPerPending)} B (${fmtBytes(timers.heapPending - timers.heapBefore)} for ${fmtInt(timers.pending)}) | < 2 KiB (${TARGET_BYTES_PER_PENDING} B) | ${passFail(timers.bytesPerPending < TARGET_BYTES_PER_PENDING)} |`,
+    );
+    lines.push(
+      `| Timer lateness p99 at ${fmtInt(timers.pending)} pending | ${fmtMs(timers.lateness.p99)} (p50 ${fmtMs(timers.lateness.p50)}, max ${fmtMs(timers.lateness.max)}) | < ${TARGET_LATENESS_P99_MS} ms | ${passFail(timers.lateness.p99 < TARGET_LATENESS_P99_MS && !timers.timedOut && timers.firedDuringCreation === 0 && timers.log.errors === 0)} |`,
+    );
+  }
+  lines.push("");
+  if (headline) {
+    lines.push(
+      `Throughput figures above are with the ${headline} client (${CLIENT_NAMES[headline]}), measured first; ` +
+        "the table below has every client. The cross-check rows divide the server's CPU time per call, which does not depend on the client " +
+        "or on what else the machine is doing as much as throughput does: with the server the bottleneck, throughput ratios converge to them.",
+      "",
+    );
+    const connectEcho = find("connect", "echo");
+    if (connectEcho && connectEcho.count > 0) {
+      const clientUs = (connectEcho.clientCpuPct / 100) * connectEcho.durationMs * 1000 / connectEcho.count;
+      lines.push(
+        `Why the raw client leads: on this 2-core machine the load client and the server each get about one core, and @connectrpc's Node client spent ` +
+          `${clientUs.toFixed(0)} µs of client CPU per Echo against the server's ${connectEcho.serverCpuUsPerCall.toFixed(0)} µs, so with it the Echo baseline ` +
+          "measures the client, not the server stack, and the ratios come out too kind. The raw client speaks the same Connect protocol (binary, HTTP/2) to the same server path.",
+        "",
+      );
+    }
+  }
+  const busiest = phases.reduce((max, p) => Math.max(max, p.otherCpuPct), 0);
+  if (busiest > 20) {
+    lines.push(
+      `> **The machine was not idle:** other processes used up to ${busiest.toFixed(0)}% of a core during the throughput phases ` +
+        `(load average ${loadBefore[0]?.toFixed(1)} at the start). Throughput and latency are depressed and noisy; the server-CPU-per-call cross-check is the steadier figure. Rerun on an idle machine for clean numbers.`,
+      "",
+    );
+  }
+
+  if (throughput) {
+    lines.push("## Unary throughput and latency", "");
+    lines.push(
+      "| Client | RPC | calls/s | × echo | p50 | p90 | p99 | max | calls | errors | server CPU | server CPU per call | × echo's | client CPU | other CPU |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    );
+    for (const p of phases) {
+      const echo = find(p.client, "echo");
+      lines.push(
+        `| ${p.client} | ${RPC_NAMES[p.rpc]} | ${fmtInt(p.throughput)} | ${echo ? (p.throughput / echo.throughput).toFixed(2) : "—"} | ` +
+          `${fmtMs(p.latency.p50)} | ${fmtMs(p.latency.p90)} | ${fmtMs(p.latency.p99)} | ${fmtMs(p.latency.max)} | ${fmtInt(p.count)} | ${p.errors} | ` +
+          `${p.serverCpuPct.toFixed(0)}% | ${p.serverCpuUsPerCall.toFixed(0)} µs | ${echo ? (p.serverCpuUsPerCall / echo.serverCpuUsPerCall).toFixed(2) : "—"} | ` +
+          `${p.clientCpuPct.toFixed(0)}% | ${p.otherCpuPct.toFixed(0)}% |`,
+      );
+    }
+    lines.push("");
+    lines.push("Clients: " + clients.map((c) => `\`${c}\` = ${CLIENT_NAMES[c]}`).join("; ") + ".");
+    lines.push("");
+    lines.push(
+      "Latency is measured by the client, per call, from issuing the call to its answer, at a fixed concurrency, so it includes queueing " +
+        "(p50 ≈ concurrency ÷ throughput when the server is saturated). CPU columns are % of one core over the measured window: the server process, " +
+        "the load-client process, and everything else on the machine (from os.cpus(); other sessions, the kernel). " +
+        "\"Server CPU per call\" is the server process's CPU time divided by the calls completed. " +
+        "The load generator is a separate process (bench/load-client.ts) on the same 2-core machine, so a phase is server-bound only when the server is near 100%.",
+    );
+    lines.push("");
+    lines.push(
+      "Config: the embedded default's providers, routing and demo rules, with both SMS simulators at `outcome: drop, latency_ms: 0` (accept at once, never a receipt), " +
+        "`delivery_window: 10m` and `code_ttl: 30m` (no timer fires during the run), `max_check_attempts: 100`, rate limits raised to 1,000,000+ (still consumed on every call). " +
+        `Start uses a new valid US number per call (${fmtInt(throughput.poolSize)} made up front with libphonenumber-js/max isValid) and \`client_ip\`; ` +
+        "Check goes round-robin over the verifications the Start phases made, with the wrong code `000000`, so each call does the full HMAC + write + event path; " +
+        "Echo (verify.bench.v1.EchoService) is registered through `extraRoutes` on the same adapter, interceptors and HTTP/2 server.",
+    );
+    const notes = phases.flatMap((p) => phaseNotes(p));
+    if (throughput.log.errors + throughput.log.warnings > 0) {
+      notes.push(`The server logged ${throughput.log.errors} errors and ${throughput.log.warnings} warnings during the run; first: \`${throughput.log.samples[0]?.slice(0, 400)}\``);
+    }
+    if (notes.length > 0) lines.push("", ...notes.map((n) => `- ${n}`));
+    lines.push("");
+  }
+  if (timers) {
+    lines.push(`## ${fmtInt(timers.pending)} verifications waiting on their delivery window`, "");
+    lines.push("| Figure | Value |", "|---|---|");
+    lines.push(`| Creation (service.start in-process, 64 in flight) | ${fmtInt(timers.pending)} in ${(timers.creationMs / 1000).toFixed(1)} s = ${fmtInt(timers.creationRate)}/s |`);
+    lines.push(`| delivery_window (from a ${fmtInt(timers.calibrationRate)}/s calibration) | ${(timers.deliveryWindowMs / 1000).toFixed(1)} s |`);
+    lines.push(`| Heap used after GC: before → all pending | ${fmtBytes(timers.heapBefore)} → ${fmtBytes(timers.heapPending)} |`);
+    lines.push(`| RSS: before → all pending | ${fmtBytes(timers.rssBefore)} → ${fmtBytes(timers.rssPending)} |`);
+    lines.push(`| Heap per pending verification | ${fmtInt(timers.bytesPerPending)} B |`);
+    lines.push(`| Timers claimed (lateness samples) | ${fmtInt(timers.lateness.count)}${timers.timedOut ? " (TIMED OUT before all ran)" : ""} |`);
+    lines.push(`| Timer lateness p50 / p90 / p99 / max | ${fmtMs(timers.lateness.p50)} / ${fmtMs(timers.lateness.p90)} / ${fmtMs(timers.lateness.p99)} / ${fmtMs(timers.lateness.max)} |`);
+    lines.push(`| Timers that ran before creation ended | ${fmtInt(timers.firedDuringCreation)} |`);
+    lines.push(`| Slow failovers completed (attempt 1 TIMED_OUT, attempt 2 on the other SMS simulator) | ${fmtInt(timers.failedOver)} of ${fmtInt(timers.pending)} |`);
+    lines.push(`| First to last claim | ${(timers.drainMs / 1000).toFixed(1)} s |`);
+    lines.push(`| CPU while the windows ran out: this process / everything else | ${timers.ownCpuPct.toFixed(0)}% / ${timers.otherCpuPct.toFixed(0)}% of a core |`);
+    lines.push(`| Errors / warnings the server logged | ${fmtInt(timers.log.errors)} / ${fmtInt(timers.log.warnings)}${timers.log.samples[0] ? ` (first: \`${timers.log.samples[0].slice(0, 300)}\`)` : ""} |`);
+    lines.push(`| Event-loop delay while the windows ran out p50 / p99 / max | ${fmtMs(timers.eventLoopDelay.p50)} / ${fmtMs(timers.eventLoopDelay.p99)} / ${fmtMs(timers.eventLoopDelay.max)} |`);
+    const stall = timers.longestStall;
+    lines.push(
+      `| Longest event-loop stall | ${fmtMs(stall.ms)}, from ${(stall.startedAtMs / 1000).toFixed(1)} s after the first window ended; ${fmtInt(stall.claimedByEnd)} timers claimed by its end |`,
+    );
+    lines.push("");
+    if (timers.longestStall.ms > TARGET_LATENESS_P99_MS) {
+      lines.push(
+        `> The event loop stalled for ${fmtMs(timers.longestStall.ms)} while timers were being claimed. With the memory store and instant simulators a failover does no I/O, ` +
+          "so when the timer loop has a backlog its runDue loop (src/dispatch/timer-loop.ts) claims and runs batch after batch in one chain of microtasks without yielding: " +
+          "lateness stays bounded, but nothing else (RPCs, health checks) is served until the backlog is gone.",
+        "",
+      );
+    }
+    if (timers.otherCpuPct > 20) {
+      lines.push(
+        `> **The machine was not idle** while the windows ran out: other processes used ${timers.otherCpuPct.toFixed(0)}% of a core. ` +
+          "The timer loop has to keep up with windows coming due at the creation rate, so lateness suffers first. Rerun on an idle machine for clean numbers.",
+        "",
+      );
+    }
+    lines.push(
+      "Method: bench/timers.ts in its own `node --expose-gc` process. Both SMS simulators accept instantly and drop; every Start leaves a verification in SUBMITTED " +
+        "with its window timer in the store. Heap is `heapUsed` after three forced GCs, before the first Start and with all verifications pending " +
+        "(it includes the record, the store's indexes and due-queue entries, and the per-phone rate-limiter entry). " +
+        "Lateness is what startApp's `onTimerLateness` reports for each claimed timer (claim time − due time) as the windows run out and the loop fails each verification over to the other SMS simulator; " +
+        "the windows come due at the rate they were created, so the loop has to keep up with the creation rate.",
+    );
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+function phaseNotes(p: ThroughputPhase): string[] {
+  const notes: string[] = [];
+  const name = `${RPC_NAMES[p.rpc]} (${p.client})`;
+  if (p.errors > 0) notes.push(`${name}: ${p.errors} errors, e.g. ${p.errorSamples.join("; ")}`);
+  if (p.exhausted) notes.push(`${name}: ran out of inputs before the measured window ended; figures are over ${(p.durationMs / 1000).toFixed(1)} s.`);
+  if (p.approved > 0) notes.push(`${name}: ${p.approved} checks approved (a random code happened to be 000000).`);
+  if (p.serverCpuPct < 85) {
+    notes.push(
+      `${name}: the server was not saturated (${p.serverCpuPct.toFixed(0)}% CPU; client ${p.clientCpuPct.toFixed(0)}%, other processes ${p.otherCpuPct.toFixed(0)}%): ` +
+        (p.otherCpuPct > 20 ? "the machine was busy with other work, so this figure is low." : "the client limited this figure."),
+    );
+  }
+  if (p.profileSummary) notes.push(`${name} was CPU-profiled (BENCH_PROFILE), which slows it: do not compare its figures.`);
+  return notes;
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const loadBefore = os.loadavg();
+  const began = performance.now();
+  log(`verifyd bench: node ${process.version}, ${os.cpus()[0]?.model ?? "unknown CPU"} × ${os.cpus().length}`);
+  let throughput: ThroughputResults | undefined;
+  let timers: TimerBenchResult | undefined;
+  if (settings.only !== "timers") {
+    log("1. unary throughput (Echo, Start, Check)");
+    throughput = await runThroughput({
+      concurrency: settings.concurrency,
+      warmupMs: settings.warmupMs,
+      durationMs: settings.durationMs,
+      poolSize: settings.poolSize,
+      clients: settings.clients,
+      phases: ["echo", "start", "check"],
+      profile: settings.profile,
+      log,
+    });
+  }
+  if (settings.only !== "throughput") {
+    log(`2. ${fmtInt(settings.pending)} pending verifications: memory and timer lateness`);
+    timers = await runTimers();
+  }
+  const text = report(throughput, timers, startedAt, performance.now() - began, loadBefore);
+  log("");
+  log(text);
+  // Only a full, unprofiled run stands for the figures.
+  if (settings.only === undefined && settings.profile.length === 0 && !settings.profileTimers) {
+    writeFileSync(join(BENCH_DIR, "RESULTS.md"), `${text}\n`);
+    log("written to bench/RESULTS.md");
+  } else {
+    log("partial or profiled run: bench/RESULTS.md left as it was");
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

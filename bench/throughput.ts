@@ -1,0 +1,170 @@
+/**
+ * Unary throughput and latency of Start, Check and a bare Echo, served by one
+ * verifyd stack in this process, driven by load-client.ts in a forked one.
+ * The server's own CPU time over each measured window is recorded too, so a
+ * phase limited by the client (not the server) shows as such.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { join } from "node:path";
+import { cpuUsage } from "node:process";
+import { EchoService, file_verify_bench_v1_echo } from "../gen/verify/bench/v1/echo_pb.js";
+import { type App, startApp } from "../src/server/app.js";
+import { type CpuProfiler, startProfiler } from "./profile.js";
+import { BENCH_DIR, benchConfig, type ClientCommand, type ClientKind, countingLogger, type LogTally, machineBusyMs, type ClientMessage, type PhaseResult, REPO_ROOT, type Rpc } from "./shared.js";
+
+export interface ThroughputOptions {
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+  /** Phone numbers the client makes up front for Start (warm-up and measured calls). */
+  poolSize: number;
+  /** Each client runs every phase, in this order; the first one's figures are the headline. */
+  clients: readonly ClientKind[];
+  phases: readonly Rpc[];
+  /** Phases to record a CPU profile of (slows them down; for investigation, not figures). */
+  profile: readonly Rpc[];
+  log: (line: string) => void;
+}
+
+export interface ThroughputPhase extends PhaseResult {
+  /** Server process CPU over the measured window, % of one core. */
+  serverCpuPct: number;
+  /** CPU used on the machine by everything else (other processes, kernel), % of one core. */
+  otherCpuPct: number;
+  /** Server CPU time per completed call, in µs: what the call costs, whatever the client manages. */
+  serverCpuUsPerCall: number;
+  profileSummary?: string;
+}
+
+export interface ThroughputResults {
+  phases: ThroughputPhase[];
+  poolSize: number;
+  poolMs: number;
+  /** What the server logged at warn and above during the whole run. */
+  log: LogTally;
+}
+
+export async function runThroughput(options: ThroughputOptions): Promise<ThroughputResults> {
+  const config = benchConfig({
+    // Accept instantly and never send a receipt; the window and TTL outlast the run, so no timer fires.
+    smsOutcome: "drop",
+    deliveryWindow: "10m",
+    codeTtl: "30m",
+    maxCheckAttempts: 100,
+  });
+  const { logger, tally } = countingLogger(options.log);
+  const app: App = await startApp(config, {
+    logger,
+    port: 0,
+    host: "127.0.0.1",
+    extraRoutes: (router) => {
+      router.service(EchoService, { echo: (request) => ({ message: request.message }) });
+    },
+    extraFiles: [file_verify_bench_v1_echo],
+  });
+  const child = fork(join(BENCH_DIR, "load-client.ts"), [], {
+    cwd: REPO_ROOT,
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const inbox = new Inbox(child, options.log);
+  try {
+    send(child, { type: "prepare", poolSize: options.poolSize });
+    const ready = await inbox.next("ready");
+    options.log(`  load client ready: ${ready.poolSize.toLocaleString("en-US")} valid phone numbers in ${(ready.poolMs / 1000).toFixed(1)} s`);
+
+    const phases: ThroughputPhase[] = [];
+    for (const client of options.clients) {
+      send(child, { type: "client", client, url: app.url });
+      await inbox.next("client-ready");
+      for (const rpc of options.phases) {
+        const phase = await measurePhase(child, inbox, client, rpc, options);
+        phases.push(phase);
+        options.log(
+          `  ${client.padEnd(7)} ${rpc.padEnd(5)} ${Math.round(phase.throughput).toLocaleString("en-US").padStart(7)} calls/s  ` +
+            `p50 ${phase.latency.p50.toFixed(2)} ms  p99 ${phase.latency.p99.toFixed(2)} ms  ` +
+            `server CPU ${phase.serverCpuPct.toFixed(0)}% (${phase.serverCpuUsPerCall.toFixed(0)} µs/call)  ` +
+            `client CPU ${phase.clientCpuPct.toFixed(0)}%  other ${phase.otherCpuPct.toFixed(0)}%` +
+            (phase.errors ? `  ERRORS ${phase.errors}: ${phase.errorSamples.join(" | ")}` : "") +
+            (phase.exhausted ? "  (ran out of inputs: shortened)" : ""),
+        );
+        if (phase.profileSummary) options.log(phase.profileSummary);
+      }
+    }
+    return { phases, poolSize: ready.poolSize, poolMs: ready.poolMs, log: tally };
+  } finally {
+    if (child.connected) send(child, { type: "exit" });
+    await new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.once("exit", () => resolve());
+      setTimeout(() => {
+        child.kill();
+        resolve();
+      }, 5_000).unref();
+    });
+    await app.close();
+  }
+}
+
+/** One phase: the client warms up and measures; the server's CPU is read over the same window. */
+async function measurePhase(child: ChildProcess, inbox: Inbox, client: ClientKind, rpc: Rpc, options: ThroughputOptions): Promise<ThroughputPhase> {
+  send(child, { type: "run", rpc, concurrency: options.concurrency, warmupMs: options.warmupMs, durationMs: options.durationMs });
+  await inbox.next("mark", (m) => m.edge === "begin");
+  const profiler: CpuProfiler | undefined = options.profile.includes(rpc) ? await startProfiler() : undefined;
+  const cpuStart = cpuUsage();
+  const machineStart = machineBusyMs();
+  const wallStart = performance.now();
+  await inbox.next("mark", (m) => m.edge === "end");
+  const cpu = cpuUsage(cpuStart);
+  const machineMs = machineBusyMs() - machineStart;
+  const wallMs = performance.now() - wallStart;
+  const profileSummary = profiler ? await profiler.stop(join(BENCH_DIR, "profiles", `${client}-${rpc}.cpuprofile`)) : undefined;
+  const { result } = await inbox.next("result");
+  const cpuUs = cpu.user + cpu.system;
+  const serverCpuPct = (cpuUs / 1000 / wallMs) * 100;
+  return {
+    ...result,
+    serverCpuPct,
+    otherCpuPct: Math.max(0, (machineMs / wallMs) * 100 - serverCpuPct - result.clientCpuPct),
+    serverCpuUsPerCall: result.count > 0 ? cpuUs / result.count : NaN,
+    profileSummary,
+  };
+}
+
+function send(child: ChildProcess, command: ClientCommand): void {
+  child.send(command);
+}
+
+type MessageOf<T extends ClientMessage["type"]> = Extract<ClientMessage, { type: T }>;
+
+/** Messages from the child, awaited one kind at a time; the child dying fails the wait. */
+class Inbox {
+  readonly #queue: ClientMessage[] = [];
+  #waiter: (() => void) | undefined;
+  #failure: Error | undefined;
+
+  constructor(child: ChildProcess, log: (line: string) => void) {
+    child.on("message", (message: ClientMessage) => {
+      if (message.type === "log") {
+        log(message.message);
+        return;
+      }
+      this.#queue.push(message);
+      this.#waiter?.();
+    });
+    child.once("exit", (code, signal) => {
+      this.#failure = new Error(`load client exited (${signal ?? code})`);
+      this.#waiter?.();
+    });
+  }
+
+  async next<T extends ClientMessage["type"]>(type: T, where: (message: MessageOf<T>) => boolean = () => true): Promise<MessageOf<T>> {
+    for (;;) {
+      const index = this.#queue.findIndex((m) => m.type === type && where(m as MessageOf<T>));
+      if (index !== -1) return this.#queue.splice(index, 1)[0] as MessageOf<T>;
+      if (this.#failure) throw this.#failure;
+      await new Promise<void>((resolve) => (this.#waiter = resolve));
+      this.#waiter = undefined;
+    }
+  }
+}

@@ -1,0 +1,227 @@
+import { context, type Meter, metrics, propagation, type TextMapPropagator, type Tracer, trace } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { OTLPTraceExporter as OtlpGrpcTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
+import { OTLPTraceExporter as OtlpProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
+import { type Instrumentation, registerInstrumentations } from "@opentelemetry/instrumentation";
+import { MongoDBInstrumentation } from "@opentelemetry/instrumentation-mongodb";
+import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
+import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
+import { MeterProvider } from "@opentelemetry/sdk-metrics";
+import { NodeSDK } from "@opentelemetry/sdk-node";
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
+import { type Environment, type TelemetrySettings, type TraceSettings, telemetrySettings } from "./settings.js";
+
+const SCOPE = "verifyd";
+const VERSION = "0.1.0";
+
+export interface TelemetryOptions {
+  /** Where the OTEL_* settings come from (default: process.env). */
+  env?: Environment;
+  /**
+   * Register with the OpenTelemetry API for the whole process, through the
+   * Node SDK (the process entry point does this, before it loads the app):
+   * libraries' instrumentation (outgoing HTTP through undici, the MongoDB
+   * driver) then reports into verifyd's traces, and the SDK reads its own
+   * OTEL_* settings (sampler, batch sizes, exporters, propagators). Embedded
+   * apps and tests leave it off and keep their providers to themselves.
+   */
+  global?: boolean;
+  /** Sends spans here, one by one as they end, instead of where the environment says; turns tracing on (tests). */
+  spanExporter?: SpanExporter;
+  /** Child spans for outgoing HTTP (fetch/undici) in a non-global setup; process-wide, so off by default there. */
+  httpClientSpans?: boolean;
+}
+
+/**
+ * The OpenTelemetry providers verifyd reports to: a tracer when tracing is
+ * configured, a meter when metrics are, and the Prometheus reader behind
+ * GET /metrics. With neither configured every instrumentation point is left
+ * out entirely, so the hot path pays nothing.
+ */
+export class Telemetry {
+  readonly settings: TelemetrySettings;
+  /** undefined: tracing is off. */
+  readonly tracer: Tracer | undefined;
+  /** undefined: metrics are off. */
+  readonly meter: Meter | undefined;
+  /**
+   * Reads a caller's trace context from request headers: W3C trace context
+   * (each header read costs on every request, and verifyd has no use for
+   * baggage); under the Node SDK, whatever OTEL_PROPAGATORS names.
+   */
+  readonly propagator: TextMapPropagator;
+  readonly #prometheus: PrometheusExporter | undefined;
+  readonly #serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
+  readonly #stop: () => Promise<void>;
+  #stopping: Promise<void> | undefined;
+
+  constructor(parts: {
+    settings: TelemetrySettings;
+    tracer?: Tracer;
+    meter?: Meter;
+    prometheus?: PrometheusExporter;
+    propagator?: TextMapPropagator;
+    stop?: () => Promise<void>;
+  }) {
+    this.settings = parts.settings;
+    this.tracer = parts.tracer;
+    this.meter = parts.meter;
+    this.propagator = parts.propagator ?? new W3CTraceContextPropagator();
+    this.#prometheus = parts.prometheus;
+    this.#stop = parts.stop ?? (async () => {});
+  }
+
+  /** Telemetry that records nothing: what a benchmark's "off" measures. */
+  static off(): Telemetry {
+    return new Telemetry({ settings: { serviceName: "verifyd", metrics: "none", warnings: [] } });
+  }
+
+  /** The current metrics in the Prometheus text format; undefined when metrics are off. */
+  async prometheusText(): Promise<string | undefined> {
+    if (!this.#prometheus) return undefined;
+    const { resourceMetrics } = await this.#prometheus.collect();
+    return this.#serializer.serialize(resourceMetrics);
+  }
+
+  /** Exports what is still buffered and stops. Safe to call more than once. */
+  shutdown(): Promise<void> {
+    this.#stopping ??= this.#stop().catch(() => {});
+    return this.#stopping;
+  }
+}
+
+/**
+ * Starts telemetry as the OTEL_* environment configures it (see settings.ts).
+ *
+ * @example
+ * const telemetry = startTelemetry({ global: true }); // the process entry point
+ * const app = await startApp(config, { telemetry });
+ */
+export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
+  const env = options.env ?? process.env;
+  const settings = telemetrySettings(env);
+  if (options.spanExporter) settings.traces ??= { exporter: "otlp", protocol: "http/protobuf" };
+  const prometheus =
+    settings.metrics === "prometheus"
+      ? // Served on verifyd's own port by the /metrics route; scope labels on every series would only add noise.
+        new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true })
+      : undefined;
+  return options.global ? startGlobal(settings, prometheus) : startLocal(settings, prometheus, options, env);
+}
+
+/** The process entry point: the Node SDK, registered with the API for everything in the process. */
+function startGlobal(settings: TelemetrySettings, prometheus: PrometheusExporter | undefined): Telemetry {
+  const tracing = settings.traces !== undefined;
+  const sdk = new NodeSDK({
+    serviceName: settings.serviceName,
+    // undefined: the SDK builds the exporter from OTEL_* itself (protocol, headers, OTEL_BSP_* batching).
+    spanProcessors: tracing ? undefined : [],
+    metricReaders: prometheus ? [prometheus] : [],
+    // Logs go to stdout through pino, with trace ids; the SDK should not export logs of its own.
+    logRecordProcessors: [],
+    instrumentations: tracing ? [httpClientInstrumentation(), mongoInstrumentation()] : [],
+  });
+  sdk.start();
+  return new Telemetry({
+    settings,
+    tracer: tracing ? trace.getTracer(SCOPE, VERSION) : undefined,
+    meter: prometheus ? metrics.getMeter(SCOPE, VERSION) : undefined,
+    prometheus,
+    // The one the SDK set up from OTEL_PROPAGATORS (W3C trace context and baggage unless told otherwise).
+    propagator: { inject: (...args) => propagation.inject(...args), extract: (...args) => propagation.extract(...args), fields: () => propagation.fields() },
+    stop: () => sdk.shutdown(),
+  });
+}
+
+/** Embedded apps and tests: providers of their own, nothing registered but the context manager. */
+function startLocal(settings: TelemetrySettings, prometheus: PrometheusExporter | undefined, options: TelemetryOptions, env: Environment): Telemetry {
+  const resource = defaultResource().merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.serviceName, [ATTR_SERVICE_VERSION]: VERSION }));
+  const stops: Array<() => Promise<void>> = [];
+  let tracer: Tracer | undefined;
+  if (settings.traces) {
+    ensureContextManager();
+    const processor: SpanProcessor = options.spanExporter
+      ? new SimpleSpanProcessor({ exporter: options.spanExporter })
+      : spanProcessorFor(settings.traces, env);
+    const provider = new TracerProvider({ resource, spanProcessors: [processor] });
+    tracer = provider.getTracer(SCOPE, VERSION);
+    stops.push(() => provider.shutdown());
+    if (options.httpClientSpans) {
+      const instrumentation = httpClientInstrumentation();
+      const unregister = registerInstrumentations({ instrumentations: [instrumentation], tracerProvider: provider });
+      stops.unshift(async () => unregister());
+    }
+  }
+  let meter: Meter | undefined;
+  if (prometheus) {
+    const provider = new MeterProvider({ resource, readers: [prometheus] });
+    meter = provider.getMeter(SCOPE, VERSION);
+    stops.push(() => provider.shutdown());
+  }
+  return new Telemetry({
+    settings,
+    tracer,
+    meter,
+    prometheus,
+    stop: async () => {
+      for (const stop of stops) await stop();
+    },
+  });
+}
+
+function spanProcessorFor(traces: TraceSettings, env: Environment): SpanProcessor {
+  if (traces.exporter === "console") return new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() });
+  const exporter = traces.protocol === "grpc" ? new OtlpGrpcTraceExporter({ url: traces.url }) : new OtlpProtoTraceExporter({ url: traces.url });
+  // The same OTEL_BSP_* knobs the Node SDK reads; a full queue drops spans rather than slowing requests.
+  return new BatchSpanProcessor({
+    exporter,
+    maxQueueSize: positiveInteger(env.OTEL_BSP_MAX_QUEUE_SIZE),
+    maxExportBatchSize: positiveInteger(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE),
+    scheduledDelayMillis: positiveInteger(env.OTEL_BSP_SCHEDULE_DELAY),
+    exportTimeoutMillis: positiveInteger(env.OTEL_BSP_EXPORT_TIMEOUT),
+  });
+}
+
+function positiveInteger(text: string | undefined): number | undefined {
+  const value = Number(text);
+  return text && Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+/** Outgoing provider calls (fetch) as child spans of their attempt; none outside one, so exporters' own calls stay out. */
+function httpClientInstrumentation(): Instrumentation {
+  return new UndiciInstrumentation({ requireParentforSpans: true });
+}
+
+/**
+ * MongoDB commands as child spans of the work that issued them. It hooks the
+ * driver as it is loaded, so only the process entry point can have it. The
+ * statement is recorded with its values replaced ("?"): queries carry phone
+ * numbers. Background polling outside any span is left out.
+ */
+function mongoInstrumentation(): Instrumentation {
+  return new MongoDBInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true });
+}
+
+let contextManagerReady = false;
+
+/**
+ * Spans follow async work only with a context manager. The API holds one per
+ * process; the first to register wins, and any AsyncLocalStorage-based one
+ * (the Node SDK's included) serves every verifyd in the process.
+ */
+function ensureContextManager(): void {
+  if (contextManagerReady) return;
+  const manager = new AsyncLocalStorageContextManager().enable();
+  if (!context.setGlobalContextManager(manager)) manager.disable();
+  contextManagerReady = true;
+}

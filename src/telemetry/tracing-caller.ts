@@ -1,0 +1,77 @@
+import { type Attributes, context, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
+import type { ProviderCaller, SendOutcome } from "../dispatch/provider-caller.js";
+import type { OutboundMessage, ProviderAdapter } from "../providers/adapter.js";
+import type { BreakerState } from "../routing/breakers.js";
+import type { Channel } from "../verification/model.js";
+import { ATTR, failoverReasonOf } from "./attributes.js";
+import { maskPhone, maskPhonesIn } from "./logger.js";
+import { timerSpanFor } from "./timer-spans.js";
+
+/**
+ * A span per provider attempt, around the breaker-guarded caller: provider,
+ * channel, country, attempt number, why the attempt happened (failover
+ * reason, breakers skipped), the breaker's state, and how it ended. The
+ * phone number is masked and the code never recorded. Inside timer work the
+ * attempt hangs under the resend's own span (timer-spans.ts); otherwise under
+ * the RPC that sent it.
+ */
+export class TracingCaller implements ProviderCaller {
+  readonly #inner: ProviderCaller;
+  readonly #tracer: Tracer;
+  readonly #breakerState: (provider: string, channel: Channel) => BreakerState;
+
+  constructor(inner: ProviderCaller, tracer: Tracer, breakerState: (provider: string, channel: Channel) => BreakerState) {
+    this.#inner = inner;
+    this.#tracer = tracer;
+    this.#breakerState = breakerState;
+  }
+
+  async send(adapter: ProviderAdapter, message: OutboundMessage): Promise<SendOutcome> {
+    const { attemptContext } = message;
+    const reason = attemptContext?.reason ?? "unknown";
+    const failover = failoverReasonOf(reason) ?? (attemptContext?.skipped?.length ? "breaker_open" : undefined);
+    // Literal keys (the names in ATTR): V8 builds such an object from a fixed shape, which matters per attempt.
+    const attributes: Attributes = {
+      "verifyd.provider": adapter.name,
+      "verifyd.channel": message.channel,
+      "verifyd.country": attemptContext?.country ?? "unknown",
+      "verifyd.attempt.number": message.reference.attemptNumber,
+      "verifyd.attempt.reason": reason,
+      "verifyd.verification.id": message.reference.verificationId,
+      "verifyd.phone_number": maskPhone(message.to),
+      "verifyd.breaker.state": this.#breakerState(adapter.name, message.channel),
+    };
+    if (failover) attributes[ATTR.failoverReason] = failover;
+    if (attemptContext?.skipped?.length) attributes[ATTR.skipped] = [...attemptContext.skipped];
+
+    const timerSpan = timerSpanFor(this.#tracer, reason);
+    const parent = timerSpan ? trace.setSpan(context.active(), timerSpan) : context.active();
+    const span = this.#tracer.startSpan(spanName(adapter.name), { kind: SpanKind.CLIENT, attributes }, parent);
+    try {
+      const outcome = await context.with(trace.setSpan(parent, span), this.#inner.send, this.#inner, adapter, message);
+      if (outcome.ok) {
+        span.setAttributes({ [ATTR.attemptOutcome]: "accepted", [ATTR.providerMessageId]: outcome.providerMessageId });
+      } else {
+        // The breaker answers for a provider it has opened without calling it.
+        const skippedByBreaker = outcome.message.startsWith("circuit open");
+        span.setAttributes({ [ATTR.attemptOutcome]: skippedByBreaker ? "breaker_open" : "rejected", [ATTR.errorKind]: outcome.kind });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: maskPhonesIn(`${outcome.kind}: ${outcome.message}`) });
+      }
+      return outcome;
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: maskPhonesIn((error as Error).message) });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+}
+
+const spanNames = new Map<string, string>();
+
+/** "send <provider>", made once per provider rather than per attempt. */
+function spanName(provider: string): string {
+  let name = spanNames.get(provider);
+  if (name === undefined) spanNames.set(provider, (name = `send ${provider}`));
+  return name;
+}
