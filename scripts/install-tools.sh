@@ -19,11 +19,9 @@ PINS=(
   # v1.48.0 is the last v1 whose go.mod has no replace directives, which `go install pkg@version` refuses.
   "jaeger|github.com/jaegertracing/jaeger/cmd/all-in-one@v1.48.0|all-in-one|"
 )
-# promtool checks the PromQL of observability/prometheus/verifyd-alerts.yaml. Its build pulls in every
-# service-discovery SDK (~10 minutes), so it is opt-in: INSTALL_PROMTOOL=1 bash scripts/install-tools.sh
-if [[ "${INSTALL_PROMTOOL:-}" == 1 ]]; then
-  PINS+=("promtool|github.com/prometheus/prometheus/cmd/promtool@v0.316.0|promtool|")
-fi
+# promtool checks the PromQL of the alert rules and the dashboard (observability/). Its first build
+# pulls in every service-discovery SDK and takes minutes; Go's build cache makes later ones quick.
+PINS+=("promtool|github.com/prometheus/prometheus/cmd/promtool@v0.316.0|promtool|")
 
 # go install from a writable copy of the module's source, with the version written into $2's file.
 install_with_version_file() {

@@ -132,12 +132,14 @@ export class VerifydMetrics {
       const record = event.verification;
       const attempt = event.attemptNumber ? record.attempts[event.attemptNumber - 1] : undefined;
       switch (event.type) {
-        case "submitted":
+        case "submitted": {
           if (!attempt) break;
-          this.#sends.add(1, { ...series(attempt, record), outcome: "accepted", error_kind: "none" });
-          this.#spend.add(this.#costOf(attempt.provider, record.country), series(attempt, record));
+          const labels = series(attempt, record);
+          this.#sends.add(1, { ...labels, outcome: "accepted", error_kind: "none" });
+          this.#spend.add(this.#costOf(attempt.provider, record.country), labels);
           this.#breakerSkips(event, attempt.channel, record);
           break;
+        }
         case "rejected":
           if (!attempt) break;
           this.#sends.add(1, { ...series(attempt, record), outcome: "rejected", error_kind: errorKindOf(attempt.error) });

@@ -70,7 +70,7 @@ export function rpcTelemetryInterceptor(options: RpcTelemetryOptions): Intercept
       const verificationId = request.stream ? undefined : (request.message as { verificationId?: unknown }).verificationId;
       if (typeof verificationId === "string" && verificationId) attributes["verifyd.verification.id"] = verificationId;
       call.span = tracer.startSpan(`${call.service}/${call.method}`, { kind: SpanKind.SERVER, attributes }, parent);
-      // The extracted context keeps the caller's baggage too.
+      // The extracted context keeps whatever else the propagator read (baggage, under the SDK's default).
       spanContext = trace.setSpan(parent, call.span);
     }
 

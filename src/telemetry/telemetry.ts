@@ -11,9 +11,14 @@ import { defaultResource, resourceFromAttributes } from "@opentelemetry/resource
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
   BatchSpanProcessor,
   ConsoleSpanExporter,
+  ParentBasedSampler,
+  type Sampler,
   SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
   type SpanExporter,
   type SpanProcessor,
   TracerProvider,
@@ -153,7 +158,7 @@ function startLocal(settings: TelemetrySettings, prometheus: PrometheusExporter 
     const processor: SpanProcessor = options.spanExporter
       ? new SimpleSpanProcessor({ exporter: options.spanExporter })
       : spanProcessorFor(settings.traces, env);
-    const provider = new TracerProvider({ resource, spanProcessors: [processor] });
+    const provider = new TracerProvider({ resource, spanProcessors: [processor], sampler: samplerFrom(env) });
     tracer = provider.getTracer(SCOPE, VERSION);
     stops.push(() => provider.shutdown());
     if (options.httpClientSpans) {
@@ -190,6 +195,26 @@ function spanProcessorFor(traces: TraceSettings, env: Environment): SpanProcesso
     scheduledDelayMillis: positiveInteger(env.OTEL_BSP_SCHEDULE_DELAY),
     exportTimeoutMillis: positiveInteger(env.OTEL_BSP_EXPORT_TIMEOUT),
   });
+}
+
+/** OTEL_TRACES_SAMPLER and its argument, as the Node SDK reads them; parent-based always-on by default. */
+function samplerFrom(env: Environment): Sampler {
+  const ratio = Number(env.OTEL_TRACES_SAMPLER_ARG);
+  const traceIdRatio = () => new TraceIdRatioBasedSampler(Number.isFinite(ratio) && ratio >= 0 && ratio <= 1 ? ratio : 1);
+  switch (env.OTEL_TRACES_SAMPLER?.trim().toLowerCase()) {
+    case "always_on":
+      return new AlwaysOnSampler();
+    case "always_off":
+      return new AlwaysOffSampler();
+    case "traceidratio":
+      return traceIdRatio();
+    case "parentbased_always_off":
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case "parentbased_traceidratio":
+      return new ParentBasedSampler({ root: traceIdRatio() });
+    default:
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  }
 }
 
 function positiveInteger(text: string | undefined): number | undefined {

@@ -123,6 +123,10 @@ async function startInstance(name: string, configPath: string, mongoUri: string)
     env: { ...process.env, MONGODB_URI: mongoUri },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // Should the test process end early, its verifyd processes must not outlive it.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
   let output = "";
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`verifyd ${name} did not start within 30 s:\n${output}`)), 30_000);

@@ -124,6 +124,9 @@ class FerretDbServer implements MongoTestServer {
     child.stdout?.on("data", (chunk: Buffer) => (this.#output += chunk.toString()));
     child.stderr?.on("data", (chunk: Buffer) => (this.#output += chunk.toString()));
     this.#process = child;
+    const killOnExit = () => child.kill("SIGKILL");
+    process.once("exit", killOnExit);
+    child.once("exit", () => process.off("exit", killOnExit));
     const deadline = Date.now() + 15_000;
     while (!(await canConnect(this.#port))) {
       if (child.exitCode !== null) throw new Error(`FerretDB exited with ${child.exitCode}:\n${this.#output}`);

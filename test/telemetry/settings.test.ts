@@ -1,3 +1,4 @@
+import { InMemorySpanExporter } from "@opentelemetry/sdk-trace";
 import { describe, expect, test } from "vitest";
 import { telemetrySettings } from "../../src/telemetry/settings.js";
 import { startTelemetry } from "../../src/telemetry/telemetry.js";
@@ -62,6 +63,14 @@ describe("startTelemetry", () => {
     expect(telemetry.tracer).toBeUndefined();
     expect(telemetry.meter).toBeDefined();
     await telemetry.shutdown();
+  });
+
+  test("OTEL_TRACES_SAMPLER is honoured: a ratio of 0 records nothing, parent-based follows the caller's decision", async () => {
+    const none = startTelemetry({ env: { OTEL_TRACES_SAMPLER: "traceidratio", OTEL_TRACES_SAMPLER_ARG: "0" }, spanExporter: new InMemorySpanExporter() });
+    expect(none.tracer!.startSpan("x").isRecording()).toBe(false);
+    const always = startTelemetry({ env: {}, spanExporter: new InMemorySpanExporter() });
+    expect(always.tracer!.startSpan("x").isRecording()).toBe(true);
+    await Promise.all([none.shutdown(), always.shutdown()]);
   });
 
   test("an endpoint gives a tracer exporting over OTLP; gRPC when asked", async () => {

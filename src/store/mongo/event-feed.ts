@@ -177,7 +177,7 @@ export class EventFeed {
           .toArray();
       } catch (error) {
         // The database is away: keep the ids for the next pass, which runs at the poll interval.
-        for (const id of batch) this.#markDirty(id);
+        for (const id of ids.slice(start)) this.#markDirty(id);
         if (!this.#failing) this.#options.onError(error, "could not read events; retrying");
         this.#failing = true;
         await new Promise((resolve) => setTimeout(resolve, this.#options.pollIntervalMs).unref());
