@@ -13,10 +13,11 @@
  * BENCH_CONCURRENCY (64), BENCH_CLIENTS (raw,connect: the load clients, see
  * ClientKind in shared.ts; the first gives the headline figures), BENCH_POOL
  * (phone numbers for Start), BENCH_PENDING (100000), BENCH_ONLY (throughput | timers),
- * BENCH_PROFILE (comma list of echo,start,check,timers: CPU-profile those
+ * (BENCH_ONLY also takes routing), BENCH_PROFILE (comma list of echo,start,check,timers: CPU-profile those
  * phases into bench/profiles/ — slows them, so not for the figures).
  * The targets are reported as PASS/FAIL; nothing here fails the process on them.
  */
+import { execFileSync } from "node:child_process";
 import { fork } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
@@ -250,6 +251,56 @@ function phaseNotes(p: ThroughputPhase): string[] {
   return notes;
 }
 
+interface RoutingBench {
+  decision: { p50Us: number; p99Us: number; meanUs: number; decisions: number };
+  /** Scoring on (default) and off, alternated so drift in machine load hits both. */
+  on: ThroughputPhase[];
+  off: ThroughputPhase[];
+}
+
+/** Route decisions (20 providers × 200 countries, bench/routing.ts) and scoring's cost on Start and Check. */
+async function runRoutingBench(): Promise<RoutingBench> {
+  const output = execFileSync(process.execPath, ["--import", "tsx", join(BENCH_DIR, "routing.ts")], { cwd: REPO_ROOT, encoding: "utf8" });
+  const decision = JSON.parse(output.trim().split("\n").at(-1)!) as RoutingBench["decision"];
+  log(`  route decision: p50 ${decision.p50Us.toFixed(1)} µs, p99 ${decision.p99Us.toFixed(1)} µs over ${fmtInt(decision.decisions)}`);
+  const on: ThroughputPhase[] = [];
+  const off: ThroughputPhase[] = [];
+  for (const scoring of [false, true, false, true]) {
+    const result = await runThroughput({
+      concurrency: settings.concurrency,
+      warmupMs: settings.warmupMs,
+      durationMs: Math.min(settings.durationMs, 3_000),
+      poolSize: settings.poolSize,
+      clients: [settings.clients[0] ?? "raw"],
+      phases: ["start", "check"],
+      profile: [],
+      log: (line) => log(`  scoring ${scoring ? "on " : "off"} ${line.trim()}`),
+      scoring,
+    });
+    (scoring ? on : off).push(...result.phases);
+  }
+  return { decision, on, off };
+}
+
+function routingReport(result: RoutingBench): string {
+  const sum = (phases: ThroughputPhase[], rpc: Rpc, pick: (p: ThroughputPhase) => number) =>
+    phases.filter((p) => p.rpc === rpc).reduce((total, p) => total + pick(p), 0);
+  const lines = ["", "## Routing (issue 3)", "", "| Figure | Measured | Target | Result |", "|---|---|---|---|"];
+  const { p50Us, p99Us, decisions } = result.decision;
+  lines.push(`| Route decision, 20 providers × 200 countries (bench/routing.ts) | p50 ${p50Us.toFixed(1)} µs, p99 ${p99Us.toFixed(1)} µs over ${fmtInt(decisions)} | p99 < 20 µs | ${p99Us < 20 ? "PASS" : "**FAIL**"} |`);
+  for (const rpc of ["start", "check"] as const) {
+    const callsOn = sum(result.on, rpc, (p) => p.count);
+    const callsOff = sum(result.off, rpc, (p) => p.count);
+    const cpuOn = sum(result.on, rpc, (p) => p.serverCpuUsPerCall * p.count) / Math.max(1, callsOn);
+    const cpuOff = sum(result.off, rpc, (p) => p.serverCpuUsPerCall * p.count) / Math.max(1, callsOff);
+    const ratio = sum(result.on, rpc, (p) => p.throughput) / Math.max(1, sum(result.off, rpc, (p) => p.throughput));
+    lines.push(
+      `| ${rpc === "start" ? "Start" : "Check"} with scoring on ÷ off (2 alternating rounds each) | throughput ${ratio.toFixed(2)}×; server CPU ${cpuOn.toFixed(0)} µs vs ${cpuOff.toFixed(0)} µs per call | no measurable cost (≥ 0.95×) | ${ratio >= 0.95 ? "PASS" : "**FAIL**"} |`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date();
   const loadBefore = os.loadavg();
@@ -274,7 +325,12 @@ async function main(): Promise<void> {
     log(`2. ${fmtInt(settings.pending)} pending verifications: memory and timer lateness`);
     timers = await runTimers();
   }
-  const text = report(throughput, timers, startedAt, performance.now() - began, loadBefore);
+  let routing: RoutingBench | undefined;
+  if (settings.only === undefined || settings.only === "routing") {
+    log("3. routing: route decision cost, and Start/Check with scoring off next to on");
+    routing = await runRoutingBench();
+  }
+  const text = report(throughput, timers, startedAt, performance.now() - began, loadBefore) + (routing ? routingReport(routing) : "");
   log("");
   log(text);
   // Only a full, unprofiled run stands for the figures.

@@ -64,6 +64,8 @@ export interface BenchConfigOptions {
   codeTtl: string;
   maxCheckAttempts: number;
   logLevel?: string;
+  /** false: no provider statistics and table-order routing (the "scoring off" comparison). */
+  scoring?: boolean;
 }
 
 /**
@@ -85,6 +87,7 @@ rate_limits:
   per_ip: { limit: 1000000000, window: 10m }
   check_per_ip: { limit: 1000000000, window: 10m }
 log: { level: ${options.logLevel ?? "warn"} }
+scoring: { enabled: ${options.scoring ?? true} }
 providers:
   - name: sim-a
     type: simulator

@@ -24,6 +24,8 @@ export interface ThroughputOptions {
   /** Phases to record a CPU profile of (slows them down; for investigation, not figures). */
   profile: readonly Rpc[];
   log: (line: string) => void;
+  /** false: run with scoring off (statistics and score routing disabled). */
+  scoring?: boolean;
 }
 
 export interface ThroughputPhase extends PhaseResult {
@@ -51,6 +53,7 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
     deliveryWindow: "10m",
     codeTtl: "30m",
     maxCheckAttempts: 100,
+    scoring: options.scoring,
   });
   const { logger, tally } = countingLogger(options.log);
   const app: App = await startApp(config, {

@@ -6,19 +6,37 @@ import type { ProviderStats, Scorer } from "./scorer.js";
 
 export type RoutingStrategy = "static" | "score" | "cost";
 
-/** One provider's place in a route, and why it is there. */
-export interface RouteEntry {
-  provider: ProviderAdapter;
-  /** 0-based position in the routing table for the country and channel. */
-  tablePosition: number;
-  stats: ProviderStats | undefined;
-  demoted: boolean;
-  breaker: BreakerState;
+/**
+ * One provider's place in a route, and why it is there. The reason is worded
+ * only when read (ExplainRoute, a skip noted on an event), never on the
+ * Start path, where formatting scores would cost more than the decision.
+ */
+export class RouteEntry {
+  demoted = false;
   /** Put first to sample a demoted provider's recovery. */
-  exploration: boolean;
+  exploration = false;
   /** Not to be tried now: its breaker is open. */
-  skip: boolean;
-  reason: string;
+  skip = false;
+  /** Set by the cost strategy: expected cost per successful verification, or why the provider is below the floor. */
+  costNote: string | undefined;
+
+  constructor(
+    readonly provider: ProviderAdapter,
+    /** 0-based position in the routing table for the country and channel. */
+    readonly tablePosition: number,
+    readonly stats: ProviderStats | undefined,
+    readonly breaker: BreakerState,
+  ) {}
+
+  get reason(): string {
+    const score = this.stats?.score;
+    let reason =
+      this.costNote ??
+      (score === undefined ? `table position ${this.tablePosition + 1}` : this.demoted ? `demoted: score ${score.toFixed(3)}` : `score ${score.toFixed(3)}`);
+    if (this.exploration) reason = `exploration (${reason})`;
+    if (this.skip) reason = `circuit open (${reason})`;
+    return reason;
+  }
 }
 
 export interface RouteDecision {
@@ -58,16 +76,16 @@ export class Router {
     const { table, scorer } = this.#o;
     const strategy = this.#o.strategies?.[country] ?? this.#o.defaultStrategy;
     const providers = table.providersFor(country, channel);
-    const entries: RouteEntry[] = providers.map((provider, tablePosition) => ({
-      provider,
-      tablePosition,
-      stats: scorer && strategy !== "static" ? scorer.stats(provider.name, country, channel) : undefined,
-      demoted: false,
-      breaker: this.#o.breakerState?.(provider.name, channel) ?? "closed",
-      exploration: false,
-      skip: false,
-      reason: `table position ${tablePosition + 1}`,
-    }));
+    const scored = scorer !== undefined && strategy !== "static";
+    const entries = providers.map(
+      (provider, tablePosition) =>
+        new RouteEntry(
+          provider,
+          tablePosition,
+          scored ? scorer.stats(provider.name, country, channel) : undefined,
+          this.#o.breakerState?.(provider.name, channel) ?? "closed",
+        ),
+    );
     let ordered = entries;
     if (scorer && strategy !== "static" && entries.length > 1) {
       // The best and second-best scores, so each provider is compared with its best *other* peer in one pass.
@@ -84,7 +102,6 @@ export class Router {
         const score = entry.stats!.score;
         if (score === undefined) continue;
         entry.demoted = scorer.isDemotedGiven(entry.stats!, score === best ? second : best);
-        entry.reason = entry.demoted ? `demoted: score ${score.toFixed(3)}` : `score ${score.toFixed(3)}`;
         anyDemoted ||= entry.demoted;
       }
       ordered = strategy === "cost" ? this.#byCost(entries, country, scorer.settings.qualityFloor) : byScore(entries);
@@ -92,16 +109,12 @@ export class Router {
         const demoted = ordered.filter((entry) => entry.demoted);
         const pick = demoted[Math.floor(this.#o.random() * demoted.length)]!;
         pick.exploration = true;
-        pick.reason = `exploration (${pick.reason})`;
         ordered = [pick, ...ordered.filter((entry) => entry !== pick)];
       }
     }
     // An open breaker answers nothing useful: skip it at no cost. Half-open lets the probe through.
     for (const entry of ordered) {
-      if (entry.breaker === "open") {
-        entry.skip = true;
-        entry.reason = `circuit open (${entry.reason})`;
-      }
+      if (entry.breaker === "open") entry.skip = true;
     }
     const anySkipped = ordered.some((entry) => entry.skip);
     return { country, channel, strategy, entries: anySkipped ? [...ordered.filter((e) => !e.skip), ...ordered.filter((e) => e.skip)] : ordered };
@@ -126,10 +139,10 @@ export class Router {
       if (stats?.score === undefined) unscored.push(entry);
       else if (stats.completionRate >= floor && !entry.demoted) {
         const expected = this.#o.costOf(entry.provider.name, country) / stats.completionRate;
-        entry.reason = `expected cost per success ${expected.toFixed(4)}`;
+        entry.costNote = `expected cost per success ${expected.toFixed(4)}`;
         qualified.push([entry, expected]);
       } else {
-        if (!entry.demoted) entry.reason = `below quality floor: completion ${stats.completionRate.toFixed(2)}`;
+        if (!entry.demoted) entry.costNote = `below quality floor: completion ${stats.completionRate.toFixed(2)}`;
         below.push(entry);
       }
     }

@@ -1,6 +1,6 @@
 import type { ProviderAdapter } from "../providers/adapter.js";
 import { CHANNELS, type Channel } from "../verification/model.js";
-import type { RouteDecision } from "./router.js";
+import { type RouteDecision, RouteEntry } from "./router.js";
 
 export interface RoutingTableConfig {
   default: readonly string[];
@@ -41,16 +41,7 @@ export class RoutingTable {
       country,
       channel,
       strategy: "static",
-      entries: this.providersFor(country, channel).map((provider, tablePosition) => ({
-        provider,
-        tablePosition,
-        stats: undefined,
-        demoted: false,
-        breaker: "closed",
-        exploration: false,
-        skip: false,
-        reason: `table position ${tablePosition + 1}`,
-      })),
+      entries: this.providersFor(country, channel).map((provider, tablePosition) => new RouteEntry(provider, tablePosition, undefined, "closed")),
     };
   }
 

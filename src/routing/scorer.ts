@@ -35,6 +35,30 @@ export const DEFAULT_SCORING: ScoringSettings = {
 /** Upper edges of the time-to-delivery bins, ms: doubling from 250 ms; the last bin is open. */
 const TTD_EDGES = [250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000, 128000, 256000];
 
+/** How many bins the time-to-delivery histogram has (the last one open-ended). */
+export const TTD_BINS = TTD_EDGES.length + 1;
+
+/** The raw counts of one time bucket: what instances add up to share their statistics (score-sync.ts). */
+export interface BucketCounts {
+  accepted: number;
+  rejected: number;
+  delivered: number;
+  undelivered: number;
+  verified: number;
+  spend: number;
+  breakerOpens: number;
+  /** Deliveries per time-to-delivery bin, TTD_BINS long. */
+  ttd: number[];
+}
+
+/** One bucket of one provider × country × channel series; `start` is the bucket's start, ms since the epoch. */
+export interface SeriesBucket extends BucketCounts {
+  provider: string;
+  country: string;
+  channel: Channel;
+  start: number;
+}
+
 class Bucket {
   start = 0;
   accepted = 0;
@@ -113,6 +137,11 @@ export class Scorer {
     this.#now = now;
   }
 
+  /** The length of one bucket, ms: window ÷ buckets. */
+  get bucketMs(): number {
+    return this.#bucketMs;
+  }
+
   recordAccepted(provider: string, country: string, channel: Channel, cost: number): void {
     const bucket = this.#bucket(provider, country, channel);
     bucket.accepted++;
@@ -180,6 +209,50 @@ export class Scorer {
     return bestPeerScore > 0 && stats.score < this.settings.demoteRelative * bestPeerScore;
   }
 
+  /** A copy of every bucket still in the window, empty ones left out. */
+  buckets(): SeriesBucket[] {
+    const oldest = this.#now() - this.settings.windowMs;
+    const copies: SeriesBucket[] = [];
+    for (const series of this.#series.values()) {
+      for (const bucket of series.ring) {
+        if (bucket.start <= oldest || isEmpty(bucket)) continue;
+        const { provider, country, channel } = series;
+        const { start, accepted, rejected, delivered, undelivered, verified, spend, breakerOpens } = bucket;
+        copies.push({ provider, country, channel, start, accepted, rejected, delivered, undelivered, verified, spend, breakerOpens, ttd: [...bucket.ttd] });
+      }
+    }
+    return copies;
+  }
+
+  /**
+   * Replaces every series' window with these buckets, adding up those with
+   * the same series and start. Buckets outside the window (or ahead of this
+   * clock) are ignored; of two that fall in one ring slot the later wins.
+   */
+  replaceBuckets(buckets: Iterable<SeriesBucket>): void {
+    for (const series of this.#series.values()) {
+      for (const bucket of series.ring) bucket.reset(0);
+      series.cached = undefined;
+    }
+    const now = this.#now();
+    const oldest = now - this.settings.windowMs;
+    for (const given of buckets) {
+      if (given.start <= oldest || given.start > now) continue;
+      const series = this.#seriesFor(given.provider, given.country, given.channel);
+      const bucket = series.ring[Math.floor(given.start / this.#bucketMs) % series.ring.length]!;
+      if (bucket.start > given.start) continue;
+      if (bucket.start < given.start) bucket.reset(given.start);
+      bucket.accepted += given.accepted;
+      bucket.rejected += given.rejected;
+      bucket.delivered += given.delivered;
+      bucket.undelivered += given.undelivered;
+      bucket.verified += given.verified;
+      bucket.spend += given.spend;
+      bucket.breakerOpens += given.breakerOpens;
+      for (let i = 0; i < bucket.ttd.length; i++) bucket.ttd[i]! += given.ttd[i] ?? 0;
+    }
+  }
+
   #compute(series: Series, now: number): ProviderStats {
     const oldest = now - this.settings.windowMs;
     const totals = new Bucket();
@@ -227,6 +300,12 @@ export class Scorer {
   }
 
   #bucket(provider: string, country: string, channel: Channel): Bucket {
+    const series = this.#seriesFor(provider, country, channel);
+    series.cached = undefined;
+    return this.#current(series);
+  }
+
+  #seriesFor(provider: string, country: string, channel: Channel): Series {
     const id = seriesKey(provider, country, channel);
     let series = this.#series.get(id);
     if (!series) {
@@ -238,8 +317,7 @@ export class Scorer {
       if (!byProvider) byChannel.set(channel, (byProvider = new Map()));
       byProvider.set(provider, series);
     }
-    series.cached = undefined;
-    return this.#current(series);
+    return series;
   }
 
   #current(series: Series): Bucket {
@@ -250,6 +328,10 @@ export class Scorer {
     series.cached = undefined;
     return bucket;
   }
+}
+
+function isEmpty(bucket: Bucket): boolean {
+  return bucket.accepted + bucket.rejected + bucket.delivered + bucket.undelivered + bucket.verified + bucket.breakerOpens === 0 && bucket.spend === 0;
 }
 
 function seriesKey(provider: string, country: string, channel: Channel): string {
