@@ -114,6 +114,8 @@ export const configSchema = z
         demote_relative: z.number().min(0).max(1).default(0.5),
         quality_floor: z.number().min(0).max(1).default(0.5),
         speed_reference: duration.default(10_000),
+        /** With the mongodb store: how often the statistics are shared with the other instances. */
+        sync_interval: duration.refine((ms) => ms >= 10, "expected at least 10ms").default(5_000),
         weights: z
           .strictObject({
             completion: z.number().min(0).default(0.5),
@@ -133,6 +135,7 @@ export const configSchema = z
         demote_relative: 0.5,
         quality_floor: 0.5,
         speed_reference: 10_000,
+        sync_interval: 5_000,
         weights: { completion: 0.5, delivery: 0.25, speed: 0.1, acceptance: 0.15 },
       }),
     admin: z

@@ -23,6 +23,7 @@ import { BreakerBoard, DEFAULT_BREAKER } from "../routing/breakers.js";
 import { Router } from "../routing/router.js";
 import { RoutingTable } from "../routing/routing-table.js";
 import { scoreFeed } from "../routing/score-feed.js";
+import { ScoreSync } from "../routing/score-sync.js";
 import { Scorer } from "../routing/scorer.js";
 import { createStore } from "../store/create-store.js";
 import type { VerificationStore } from "../store/store.js";
@@ -86,7 +87,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     secret = randomBytes(32).toString("base64");
   }
 
-  const { store, limiterFactory } = await createStore(config.store, { now: () => clock.now(), logger });
+  const { store, limiterFactory, scoreStats } = await createStore(config.store, { now: () => clock.now(), logger });
   let service: VerificationService | undefined;
   const receipts = {
     report(receipt: DeliveryReport) {
@@ -131,6 +132,15 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     },
     () => clock.now(),
   );
+  // With a shared database every instance routes on the statistics of all of them; otherwise the scorer stays local.
+  const scoreSync =
+    scoring.enabled && scoreStats
+      ? new ScoreSync(scorer, scoreStats({ bucketMs: scorer.bucketMs, windowMs: scoring.window }), {
+          intervalMs: scoring.sync_interval,
+          logger,
+          now: () => clock.now(),
+        })
+      : undefined;
   breakers.onTransition((transition) => {
     if (transition.state === "open") scorer.recordBreakerOpen(transition.provider, transition.channel);
     logger.warn({ provider: transition.provider, channel: transition.channel, state: transition.state }, "circuit breaker changed state");
@@ -238,6 +248,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const url = `http://${server.host === "0.0.0.0" || server.host === "::" ? "127.0.0.1" : server.host}:${server.port}`;
   publicUrl ||= url;
   timers.start();
+  scoreSync?.start();
   logger.info({ url, providers: [...providers.keys()], store: config.store.type }, "verifyd listening");
 
   let closing: Promise<void> | undefined;
@@ -259,6 +270,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         await timers.stop();
         breakers.close();
         for (const provider of providers.values()) await provider.close?.();
+        // Before the store closes: what this instance recorded since the last round is sent on the way out.
+        await scoreSync?.stop();
         await store.close();
         if (!options.telemetry) await telemetry.shutdown();
         logger.info({}, "verifyd stopped");

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { type Client, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { AdminService } from "../../gen/verify/admin/v1/admin_pb.js";
 import { VerificationService } from "../../gen/verify/v1/verify_pb.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -24,6 +25,8 @@ export interface ClusterOptions {
   deliveryWindow?: string;
   lease?: string;
   maxCheckAttempts?: number;
+  /** The `scoring` section, a YAML flow mapping (e.g. "{ sync_interval: 300ms }"). */
+  scoring?: string;
 }
 
 /** The configuration every instance of a cluster shares; the database URI comes from MONGODB_URI, as in production. */
@@ -71,7 +74,7 @@ ${rules.map((rule) => `        - ${rule}`).join("\n")}
       default: { outcome: deliver, latency_ms: 0, dlr_delay_ms: 200 }
 routing:
   default: [sim-a, sim-b]
-`;
+${options.scoring ? `scoring: ${options.scoring}\n` : ""}`;
 }
 
 export interface OutboxMessage {
@@ -85,6 +88,7 @@ export interface VerifydInstance {
   readonly name: string;
   readonly url: string;
   readonly client: Client<typeof VerificationService>;
+  readonly admin: Client<typeof AdminService>;
   /** What this instance's simulators sent to `to`. */
   outbox(to: string): Promise<OutboxMessage[]>;
   /** Waits until this instance's simulators sent `count` messages to `to`. */
@@ -145,7 +149,9 @@ async function startInstance(name: string, configPath: string, mongoUri: string)
       reject(new Error(`verifyd ${name} exited with ${code}:\n${output}`));
     });
   });
-  const client = createClient(VerificationService, createConnectTransport({ baseUrl: url, httpVersion: "1.1" }));
+  const transport = createConnectTransport({ baseUrl: url, httpVersion: "1.1" });
+  const client = createClient(VerificationService, transport);
+  const admin = createClient(AdminService, transport);
 
   const outbox = async (to: string): Promise<OutboxMessage[]> => {
     const response = await fetch(`${url}/sim/outbox?to=${encodeURIComponent(to)}`);
@@ -160,6 +166,7 @@ async function startInstance(name: string, configPath: string, mongoUri: string)
     name,
     url,
     client,
+    admin,
     outbox,
     async waitForOutbox(to, count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;

@@ -6,6 +6,8 @@ export const COLLECTIONS = {
   fences: "verification_fences",
   /** rate-limiter-flexible's RateLimiterMongo, one collection for every limiter. */
   rateLimits: "rate_limits",
+  /** The scorer's buckets, summed over every instance (score-stats.ts). */
+  providerStats: "provider_stats",
 } as const;
 
 export const INDEX_NAMES = {
@@ -16,6 +18,8 @@ export const INDEX_NAMES = {
   providerMessages: "provider_message_ids",
   rateLimitExpiry: "expire_after_window",
   rateLimitKey: "unique_limiter_key",
+  scoreBucketExpiry: "expire_after_window",
+  scoreWindow: "window_buckets",
 } as const;
 
 interface IndexDefinition {
@@ -44,6 +48,10 @@ const INDEXES: readonly IndexDefinition[] = [
   { collection: COLLECTIONS.fences, keys: { purgeAt: 1 }, options: { name: INDEX_NAMES.purge, expireAfterSeconds: 0 } },
   { collection: COLLECTIONS.rateLimits, keys: { expire: -1 }, options: { name: INDEX_NAMES.rateLimitExpiry, expireAfterSeconds: 0 } },
   { collection: COLLECTIONS.rateLimits, keys: { key: 1 }, options: { name: INDEX_NAMES.rateLimitKey, unique: true } },
+  // A scoring bucket is of no use once it has left every window.
+  { collection: COLLECTIONS.providerStats, keys: { expireAt: 1 }, options: { name: INDEX_NAMES.scoreBucketExpiry, expireAfterSeconds: 0 } },
+  // Each sync round reads the window's buckets.
+  { collection: COLLECTIONS.providerStats, keys: { bucketMs: 1, bucketStart: 1 }, options: { name: INDEX_NAMES.scoreWindow } },
 ];
 
 export interface IndexReport {

@@ -124,6 +124,15 @@ export class MongoStore implements VerificationStore {
     return this.#ttlIndexes;
   }
 
+  /**
+   * Resolves once the database is set up (connected, indexes made); rejects
+   * while it is unreachable, and tries again on the next call. For helpers
+   * that share the store's client (score-stats.ts).
+   */
+  whenSetUp(): Promise<void> {
+    return this.#ensureSetUp();
+  }
+
   get usingChangeStream(): boolean {
     return this.#feed.usingChangeStream;
   }
@@ -254,8 +263,8 @@ export class MongoStore implements VerificationStore {
 
   /**
    * Deletes what a TTL index would have: verifications past their purge time,
-   * spent fences and lapsed rate-limit windows. Runs by itself only where the
-   * server has no TTL indexes.
+   * spent fences, lapsed rate-limit windows and scoring buckets out of every
+   * window. Runs by itself only where the server has no TTL indexes.
    */
   async purge(): Promise<number> {
     return this.#run("purge", async () => {
@@ -265,6 +274,7 @@ export class MongoStore implements VerificationStore {
         this.#verifications.deleteMany({ purgeAt: { $lte: now } }, options),
         this.#fences.deleteMany({ purgeAt: { $lte: now } }, options),
         this.db.collection(COLLECTIONS.rateLimits).deleteMany({ expire: { $lte: new Date() } }, options),
+        this.db.collection(COLLECTIONS.providerStats).deleteMany({ expireAt: { $lte: now } }, options),
       ]);
       return results[0].deletedCount;
     });
