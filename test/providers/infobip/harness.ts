@@ -2,18 +2,12 @@
  * One Infobip adapter pointed at a stand-in SMS API v3, a clock the test
  * moves, and helpers that build delivery reports as Infobip posts them.
  */
-import { expect } from "vitest";
-import {
-  type OutboundMessage,
-  type ProviderContext,
-  ProviderError,
-  type ProviderErrorKind,
-  WebhookError,
-  type WebhookRequest,
-} from "../../../src/providers/adapter.js";
+import type { OutboundMessage, WebhookRequest } from "../../../src/providers/adapter.js";
 import { infobipConfigSchema } from "../../../src/providers/infobip/config.js";
 import { InfobipProvider } from "../../../src/providers/infobip/infobip.js";
-import { StandInServer } from "../support/stand-in-server.js";
+import { type AdapterHarness, outboundMessage, startAdapterHarness } from "../support/adapter-harness.js";
+
+export { expectProviderError, expectWebhookError, live } from "../support/adapter-harness.js";
 
 export const NOW = 1_700_000_000_000;
 export const PROVIDER = "infobip";
@@ -24,46 +18,25 @@ export const TO = "+41793026727";
 export const MESSAGE_ID = "2250be2d4219-3af1-78856-aabe-1362af1edfd2";
 export const CALLBACK_URL = `https://verifyd.example.com/webhooks/${PROVIDER}/ver_abc123/1`;
 
-export interface InfobipHarness {
-  api: StandInServer;
-  provider: InfobipProvider;
-  context: ProviderContext & { advance(ms: number): void };
-}
+export type InfobipHarness = AdapterHarness<InfobipProvider>;
 
 export async function startInfobip(config: Record<string, unknown> = {}): Promise<InfobipHarness> {
-  const api = await StandInServer.start();
-  let now = NOW;
-  const context = {
-    receipts: { report() {} },
-    now: () => now,
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
-  const parsed = infobipConfigSchema.parse({
-    name: PROVIDER,
-    type: "infobip",
-    base_url: api.url,
-    api_key: API_KEY,
-    from: FROM,
-    webhook_secret: WEBHOOK_SECRET,
-    ...config,
+  return startAdapterHarness(NOW, (baseUrl, context) => {
+    const parsed = infobipConfigSchema.parse({
+      name: PROVIDER,
+      type: "infobip",
+      base_url: baseUrl,
+      api_key: API_KEY,
+      from: FROM,
+      webhook_secret: WEBHOOK_SECRET,
+      ...config,
+    });
+    return new InfobipProvider(parsed, context);
   });
-  return { api, provider: new InfobipProvider(parsed, context), context };
 }
 
 export function message(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
-  return {
-    to: TO,
-    channel: "sms",
-    code: "493817",
-    body: "Your verifyd code is 493817",
-    locale: "en",
-    idempotencyKey: "ver_abc123-attempt-1",
-    reference: { verificationId: "ver_abc123", attemptNumber: 1 },
-    callbackUrl: CALLBACK_URL,
-    ...overrides,
-  };
+  return outboundMessage({ to: TO, code: "493817", body: "Your verifyd code is 493817", callbackUrl: CALLBACK_URL }, overrides);
 }
 
 export const STATUSES = {
@@ -108,28 +81,4 @@ export function deliveryReport(results: unknown[], options: { token?: string | n
     headers: { "content-type": options.contentType ?? "application/json", "user-agent": "Infobip" },
     body,
   };
-}
-
-export async function expectProviderError(promise: Promise<unknown>, kind: ProviderErrorKind): Promise<ProviderError> {
-  const caught = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(caught, `expected a ProviderError of kind ${kind}`).toBeInstanceOf(ProviderError);
-  expect((caught as ProviderError).kind).toBe(kind);
-  return caught as ProviderError;
-}
-
-export async function expectWebhookError(promise: Promise<unknown>, status: WebhookError["status"]): Promise<WebhookError> {
-  const caught = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(caught, `expected a WebhookError ${status}`).toBeInstanceOf(WebhookError);
-  expect((caught as WebhookError).status).toBe(status);
-  return caught as WebhookError;
-}
-
-export function live(): AbortSignal {
-  return new AbortController().signal;
 }

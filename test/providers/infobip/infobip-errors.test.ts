@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { ProviderErrorKind } from "../../../src/providers/adapter.js";
+import { useHarness } from "../support/adapter-harness.js";
 import { expectProviderError, type InfobipHarness, live, message, MESSAGE_ID, startInfobip } from "./harness.js";
 
 /** Messages Infobip refuses inside a 200: the status of messages[0] is in the REJECTED group (5). */
@@ -18,11 +19,7 @@ const REJECTED_STATUSES: Array<[id: number, name: string, kind: ProviderErrorKin
 
 describe("Infobip rejections", () => {
   let h: InfobipHarness;
-  beforeAll(async () => {
-    h = await startInfobip();
-  });
-  afterAll(async () => h.api.close());
-  beforeEach(() => h.api.reset());
+  useHarness(startInfobip, (started) => (h = started), { reset: true });
 
   test.each(REJECTED_STATUSES)("maps a message rejected with status %i %s to %s", async (id, name, kind) => {
     h.api.route("POST", "/sms/3/messages", {

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { useHarness } from "../support/adapter-harness.js";
 import {
   deliveryReport,
   expectWebhookError,
@@ -12,10 +13,7 @@ import {
 
 describe("Infobip receipts", () => {
   let h: InfobipHarness;
-  beforeAll(async () => {
-    h = await startInfobip();
-  });
-  afterAll(async () => h.api.close());
+  useHarness(startInfobip, (started) => (h = started));
 
   test("turns DELIVERED_TO_HANDSET with the right token into a delivered report for the attempt in the URL", async () => {
     const response = await h.provider.handleWebhook(deliveryReport([result(STATUSES.DELIVERED_TO_HANDSET)]));
@@ -75,10 +73,7 @@ describe("Infobip receipts", () => {
 
 describe("Infobip receipt security", () => {
   let h: InfobipHarness;
-  beforeAll(async () => {
-    h = await startInfobip();
-  });
-  afterAll(async () => h.api.close());
+  useHarness(startInfobip, (started) => (h = started));
 
   test("refuses a report without the token with 403", async () => {
     await expectWebhookError(h.provider.handleWebhook(deliveryReport([result(STATUSES.DELIVERED_TO_HANDSET)], { token: null })), 403);

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ProviderError, type ProviderErrorKind } from "../../../src/providers/adapter.js";
-import { StandInServer } from "../support/stand-in-server.js";
+import { refusal, useStandInServer } from "../support/adapter-harness.js";
+import type { StandInServer } from "../support/stand-in-server.js";
 import { AUTH_ID, CALLBACK_URL, callFields, outbound, plivo, signedCallback } from "./plivo-fixtures.js";
 
 const MESSAGE_PATH = `/v1/Account/${AUTH_ID}/Message/`;
@@ -8,22 +9,7 @@ const CALL_PATH = `/v1/Account/${AUTH_ID}/Call/`;
 
 let api: StandInServer;
 
-beforeAll(async () => {
-  api = await StandInServer.start();
-});
-afterAll(async () => {
-  await api.close();
-});
-beforeEach(() => api.reset());
-
-async function refusal(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
+useStandInServer((started) => (api = started), { reset: true });
 
 /** Plivo's documented error body. */
 function plivoError(status: number, error: string) {

@@ -7,6 +7,7 @@ import { createHmac } from "node:crypto";
 import type { OutboundMessage, ProviderContext, WebhookRequest } from "../../../src/providers/adapter.js";
 import { type PlivoProviderConfig, plivoConfigSchema } from "../../../src/providers/plivo/config.js";
 import { PlivoProvider } from "../../../src/providers/plivo/plivo.js";
+import { outboundMessage, testContext } from "../support/adapter-harness.js";
 
 export const AUTH_ID = "MAXXXXXXXXXXXXXXXXXX";
 export const AUTH_TOKEN = "plivo-test-auth-token";
@@ -26,24 +27,14 @@ export function plivoConfig(overrides: Record<string, unknown> = {}): PlivoProvi
   });
 }
 
-export const context: ProviderContext = { receipts: { report() {} }, now: () => NOW };
+export const context: ProviderContext = testContext(NOW);
 
 export function plivo(overrides: Record<string, unknown> = {}): PlivoProvider {
   return new PlivoProvider(plivoConfig(overrides), context);
 }
 
 export function outbound(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
-  return {
-    to: "+14157654321",
-    channel: "sms",
-    code: "482913",
-    body: "Acme: your verification code is 482913. It expires in 10 minutes.",
-    locale: "en",
-    idempotencyKey: "ver_abc123-attempt-1",
-    reference: { verificationId: "ver_abc123", attemptNumber: 1 },
-    callbackUrl: CALLBACK_URL,
-    ...overrides,
-  };
+  return outboundMessage({ to: "+14157654321", code: "482913", body: "Acme: your verification code is 482913. It expires in 10 minutes.", callbackUrl: CALLBACK_URL }, overrides);
 }
 
 /**

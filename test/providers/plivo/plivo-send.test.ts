@@ -1,6 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PlivoProvider } from "../../../src/providers/plivo/plivo.js";
-import { StandInServer } from "../support/stand-in-server.js";
+import { useStandInServer } from "../support/adapter-harness.js";
+import type { StandInServer } from "../support/stand-in-server.js";
 import { AUTH_ID, AUTH_TOKEN, CALLBACK_URL, callFields, outbound, plivo, REQUEST_UUID, signedCallback } from "./plivo-fixtures.js";
 
 const MESSAGE_PATH = `/v1/Account/${AUTH_ID}/Message/`;
@@ -16,12 +17,7 @@ function adapter(overrides: Record<string, unknown> = {}): PlivoProvider {
   return created;
 }
 
-beforeAll(async () => {
-  api = await StandInServer.start();
-});
-afterAll(async () => {
-  await api.close();
-});
+useStandInServer((started) => (api = started));
 beforeEach(() => {
   api.reset();
   // The Message API's documented success response.

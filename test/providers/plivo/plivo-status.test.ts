@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { StandInServer } from "../support/stand-in-server.js";
+import { describe, expect, it } from "vitest";
+import { useStandInServer } from "../support/adapter-harness.js";
+import type { StandInServer } from "../support/stand-in-server.js";
 import { AUTH_ID, AUTH_TOKEN, MESSAGE_UUID, NOW, plivo } from "./plivo-fixtures.js";
 
 const MESSAGE_PATH = `/v1/Account/${AUTH_ID}/Message/${MESSAGE_UUID}/`;
 
 let api: StandInServer;
 
-beforeAll(async () => {
-  api = await StandInServer.start();
-});
-afterAll(async () => {
-  await api.close();
-});
-beforeEach(() => api.reset());
+useStandInServer((started) => (api = started), { reset: true });
 
 /** A Message Detail Record as the Message API returns it, trimmed. */
 function messageRecord(state: string, errorCode: string) {

@@ -3,18 +3,12 @@
  * moves, and helpers that build callbacks as Sinch posts them.
  */
 import { createHmac } from "node:crypto";
-import { expect } from "vitest";
-import {
-  type OutboundMessage,
-  type ProviderContext,
-  ProviderError,
-  type ProviderErrorKind,
-  WebhookError,
-  type WebhookRequest,
-} from "../../../src/providers/adapter.js";
+import type { OutboundMessage, WebhookRequest } from "../../../src/providers/adapter.js";
 import { sinchConfigSchema } from "../../../src/providers/sinch/config.js";
 import { SinchProvider } from "../../../src/providers/sinch/sinch.js";
-import { StandInServer } from "../support/stand-in-server.js";
+import { type AdapterHarness, outboundMessage, startAdapterHarness } from "../support/adapter-harness.js";
+
+export { expectProviderError, expectWebhookError, live } from "../support/adapter-harness.js";
 
 export const NOW = 1_700_000_000_000;
 export const PROVIDER = "sinch-eu";
@@ -28,47 +22,26 @@ export const BATCH_ID = "01FC66621XXXXX119Z8PMV1QPQ";
 export const CALLBACK_URL = `https://verifyd.example.com/webhooks/${PROVIDER}/ver_abc123/1`;
 export const BATCHES_PATH = `/xms/v1/${SERVICE_PLAN_ID}/batches`;
 
-export interface SinchHarness {
-  api: StandInServer;
-  provider: SinchProvider;
-  context: ProviderContext & { advance(ms: number): void };
-}
+export type SinchHarness = AdapterHarness<SinchProvider>;
 
 export async function startSinch(config: Record<string, unknown> = {}): Promise<SinchHarness> {
-  const api = await StandInServer.start();
-  let now = NOW;
-  const context = {
-    receipts: { report() {} },
-    now: () => now,
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
-  const parsed = sinchConfigSchema.parse({
-    name: PROVIDER,
-    type: "sinch",
-    base_url: api.url,
-    service_plan_id: SERVICE_PLAN_ID,
-    api_token: API_TOKEN,
-    from: FROM,
-    webhook_secret: WEBHOOK_SECRET,
-    ...config,
+  return startAdapterHarness(NOW, (baseUrl, context) => {
+    const parsed = sinchConfigSchema.parse({
+      name: PROVIDER,
+      type: "sinch",
+      base_url: baseUrl,
+      service_plan_id: SERVICE_PLAN_ID,
+      api_token: API_TOKEN,
+      from: FROM,
+      webhook_secret: WEBHOOK_SECRET,
+      ...config,
+    });
+    return new SinchProvider(parsed, context);
   });
-  return { api, provider: new SinchProvider(parsed, context), context };
 }
 
 export function message(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
-  return {
-    to: TO,
-    channel: "sms",
-    code: "493817",
-    body: "Your verifyd code is 493817",
-    locale: "en",
-    idempotencyKey: "ver_abc123-attempt-1",
-    reference: { verificationId: "ver_abc123", attemptNumber: 1 },
-    callbackUrl: CALLBACK_URL,
-    ...overrides,
-  };
+  return outboundMessage({ to: TO, code: "493817", body: "Your verifyd code is 493817", callbackUrl: CALLBACK_URL }, overrides);
 }
 
 /** A recipient delivery report as Sinch posts it (type recipient_delivery_report_sms). */
@@ -110,28 +83,4 @@ export function callback(
   }
   const query = token === null ? "" : `?token=${encodeURIComponent(token)}`;
   return { method: "POST", url: `https://verifyd.example.com/webhooks/${PROVIDER}${subpath}${query}`, subpath, headers, body };
-}
-
-export async function expectProviderError(promise: Promise<unknown>, kind: ProviderErrorKind): Promise<ProviderError> {
-  const caught = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(caught, `expected a ProviderError of kind ${kind}`).toBeInstanceOf(ProviderError);
-  expect((caught as ProviderError).kind).toBe(kind);
-  return caught as ProviderError;
-}
-
-export async function expectWebhookError(promise: Promise<unknown>, status: WebhookError["status"]): Promise<WebhookError> {
-  const caught = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(caught, `expected a WebhookError ${status}`).toBeInstanceOf(WebhookError);
-  expect((caught as WebhookError).status).toBe(status);
-  return caught as WebhookError;
-}
-
-export function live(): AbortSignal {
-  return new AbortController().signal;
 }

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { ProviderErrorKind } from "../../../src/providers/adapter.js";
+import { useHarness } from "../support/adapter-harness.js";
 import { BATCHES_PATH, expectProviderError, live, message, type SinchHarness, startSinch } from "./harness.js";
 
 /** Sinch's documented rejections: HTTP 400 and 403 carry `{ code, text }`; the rest are bare statuses. */
@@ -16,11 +17,7 @@ const REJECTIONS: Array<[status: number, code: string, text: string, kind: Provi
 
 describe("Sinch rejections", () => {
   let h: SinchHarness;
-  beforeAll(async () => {
-    h = await startSinch();
-  });
-  afterAll(async () => h.api.close());
-  beforeEach(() => h.api.reset());
+  useHarness(startSinch, (started) => (h = started), { reset: true });
 
   test.each(REJECTIONS)("maps HTTP %i %s (%s) to %s", async (status, code, text, kind) => {
     h.api.route("POST", BATCHES_PATH, { status, body: { code, text } });

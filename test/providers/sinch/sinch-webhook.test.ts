@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { sinchSignatureProblem } from "../../../src/providers/sinch/signature.js";
+import { useHarness } from "../support/adapter-harness.js";
 import {
   BATCH_ID,
   callback,
@@ -13,10 +14,7 @@ import {
 
 describe("Sinch receipts", () => {
   let h: SinchHarness;
-  beforeAll(async () => {
-    h = await startSinch();
-  });
-  afterAll(async () => h.api.close());
+  useHarness(startSinch, (started) => (h = started));
 
   test("turns a Delivered recipient report with the right token into a delivered report for the attempt in the URL", async () => {
     const result = await h.provider.handleWebhook(callback(h, recipientReport("Delivered", 0)));
@@ -85,10 +83,7 @@ describe("Sinch receipts", () => {
 
 describe("Sinch receipt security", () => {
   let h: SinchHarness;
-  beforeAll(async () => {
-    h = await startSinch();
-  });
-  afterAll(async () => h.api.close());
+  useHarness(startSinch, (started) => (h = started));
 
   test("refuses a callback without the token with 403", async () => {
     await expectWebhookError(h.provider.handleWebhook(callback(h, recipientReport("Delivered", 0), { token: null })), 403);
@@ -121,10 +116,7 @@ describe("Sinch receipt security", () => {
 
 describe("Sinch signed callbacks (hmac_secret set)", () => {
   let h: SinchHarness;
-  beforeAll(async () => {
-    h = await startSinch({ hmac_secret: HMAC_SECRET });
-  });
-  afterAll(async () => h.api.close());
+  useHarness(() => startSinch({ hmac_secret: HMAC_SECRET }), (started) => (h = started));
 
   test("accepts a callback whose HMAC-SHA256 signature and timestamp hold", async () => {
     const result = await h.provider.handleWebhook(callback(h, recipientReport("Delivered", 0), { hmac: { secret: HMAC_SECRET } }));

@@ -64,17 +64,13 @@ export class StandInServer {
     let standIn: StandInServer | undefined;
     const server = createServer((request, response) => void standIn!.#handle(request, response));
     standIn = new StandInServer(server);
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve());
-    });
+    await listenLocally(server);
     return standIn;
   }
 
   /** "http://127.0.0.1:<port>", to use as an adapter's base_url. */
   get url(): string {
-    const { port } = this.#server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+    return localUrl(this.#server);
   }
 
   /**
@@ -106,8 +102,7 @@ export class StandInServer {
   async close(): Promise<void> {
     for (const response of this.#hanging) response.destroy();
     this.#hanging.clear();
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await closeNow(this.#server);
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -155,6 +150,24 @@ export class StandInServer {
   }
 }
 
+/** Listens on 127.0.0.1 and an ephemeral port. */
+async function listenLocally(server: Server): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+}
+
+function localUrl(server: Server): string {
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Closes the server without waiting for keep-alive connections to idle out. */
+async function closeNow(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
 function send(response: ServerResponse, scripted: ScriptedResponse): void {
   const isText = typeof scripted.body === "string";
   const payload = scripted.body === undefined ? "" : isText ? (scripted.body as string) : JSON.stringify(scripted.body);
@@ -169,8 +182,9 @@ function send(response: ServerResponse, scripted: ScriptedResponse): void {
 /**
  * The other direction: verifyd's webhook route on a real HTTP server, for
  * posting a provider's callback to an adapter over a socket. The route builds
- * the URL the adapter verifies from `publicUrl` and the request path, as it
- * does in production; the reports it would apply are collected in `reports`.
+ * the URL the adapter verifies from `publicUrl` (the endpoint's own URL when
+ * omitted) and the request path, as it does in production; the reports it
+ * would apply are collected in `reports`.
  *
  * @example
  * const endpoint = await WebhookEndpoint.start([adapter], "https://verifyd.example.com");
@@ -186,12 +200,12 @@ export class WebhookEndpoint {
     this.#server = server;
   }
 
-  static async start(adapters: readonly ProviderAdapter[], publicUrl: string): Promise<WebhookEndpoint> {
+  static async start(adapters: readonly ProviderAdapter[], publicUrl?: string): Promise<WebhookEndpoint> {
     let endpoint: WebhookEndpoint | undefined;
     const silent = { debug() {}, info() {}, warn() {}, error() {} };
     const route = createWebhookRoute({
       providers: new Map(adapters.map((adapter) => [adapter.name, adapter])),
-      publicUrl: () => publicUrl,
+      publicUrl: () => publicUrl ?? endpoint!.url,
       onReport: async (report) => void endpoint!.reports.push(report),
       logger: silent,
     });
@@ -200,20 +214,16 @@ export class WebhookEndpoint {
       void route(request, response, target.pathname, target.search);
     });
     endpoint = new WebhookEndpoint(server);
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve());
-    });
+    await listenLocally(server);
     return endpoint;
   }
 
   /** "http://127.0.0.1:<port>": where to send callbacks; what they are signed for is the public URL. */
   get url(): string {
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return localUrl(this.#server);
   }
 
   async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await closeNow(this.#server);
   }
 }

@@ -4,18 +4,12 @@
  * test moves, and helpers that sign webhooks the way Telnyx does.
  */
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
-import { expect } from "vitest";
-import {
-  type OutboundMessage,
-  type ProviderContext,
-  ProviderError,
-  type ProviderErrorKind,
-  WebhookError,
-  type WebhookRequest,
-} from "../../../src/providers/adapter.js";
+import type { OutboundMessage, WebhookRequest } from "../../../src/providers/adapter.js";
 import { telnyxConfigSchema } from "../../../src/providers/telnyx/config.js";
 import { TelnyxProvider } from "../../../src/providers/telnyx/telnyx.js";
-import { StandInServer } from "../support/stand-in-server.js";
+import { type AdapterHarness, outboundMessage, startAdapterHarness } from "../support/adapter-harness.js";
+
+export { expectProviderError, expectWebhookError, live } from "../support/adapter-harness.js";
 
 export const NOW = 1_700_000_000_000;
 export const API_KEY = "KEY0123456789ABCDEF_test";
@@ -25,10 +19,7 @@ export const TO = "+14155550123";
 export const MESSAGE_ID = "40385f64-5717-4562-b3fc-2c963f66afa6";
 export const CALLBACK_URL = `https://verifyd.example.com/webhooks/${PROVIDER}/ver_abc123/1`;
 
-export interface TelnyxHarness {
-  api: StandInServer;
-  provider: TelnyxProvider;
-  context: ProviderContext & { advance(ms: number): void };
+export interface TelnyxHarness extends AdapterHarness<TelnyxProvider> {
   privateKey: KeyObject;
   publicKeyBase64: string;
 }
@@ -41,40 +32,24 @@ export function generateTelnyxKeys(): { privateKey: KeyObject; publicKeyBase64: 
 }
 
 export async function startTelnyx(config: Record<string, unknown> = {}): Promise<TelnyxHarness> {
-  const api = await StandInServer.start();
   const { privateKey, publicKeyBase64 } = generateTelnyxKeys();
-  let now = NOW;
-  const context = {
-    receipts: { report() {} },
-    now: () => now,
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
-  const parsed = telnyxConfigSchema.parse({
-    name: PROVIDER,
-    type: "telnyx",
-    base_url: api.url,
-    api_key: API_KEY,
-    from: FROM,
-    public_key: publicKeyBase64,
-    ...config,
+  const harness = await startAdapterHarness(NOW, (baseUrl, context) => {
+    const parsed = telnyxConfigSchema.parse({
+      name: PROVIDER,
+      type: "telnyx",
+      base_url: baseUrl,
+      api_key: API_KEY,
+      from: FROM,
+      public_key: publicKeyBase64,
+      ...config,
+    });
+    return new TelnyxProvider(parsed, context);
   });
-  return { api, provider: new TelnyxProvider(parsed, context), context, privateKey, publicKeyBase64 };
+  return { ...harness, privateKey, publicKeyBase64 };
 }
 
 export function message(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
-  return {
-    to: TO,
-    channel: "sms",
-    code: "493817",
-    body: "Your verifyd code is 493817",
-    locale: "en",
-    idempotencyKey: "ver_abc123-attempt-1",
-    reference: { verificationId: "ver_abc123", attemptNumber: 1 },
-    callbackUrl: CALLBACK_URL,
-    ...overrides,
-  };
+  return outboundMessage({ to: TO, code: "493817", body: "Your verifyd code is 493817", callbackUrl: CALLBACK_URL }, overrides);
 }
 
 /** A Telnyx delivery-status event as the Messaging API posts it. */
@@ -127,28 +102,4 @@ export function signedWebhook(
   };
   const subpath = options.subpath ?? "/ver_abc123/1";
   return { method: "POST", url: `https://verifyd.example.com/webhooks/${PROVIDER}${subpath}`, subpath, headers, body };
-}
-
-export async function expectProviderError(promise: Promise<unknown>, kind: ProviderErrorKind): Promise<ProviderError> {
-  const caught = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(caught, `expected a ProviderError of kind ${kind}`).toBeInstanceOf(ProviderError);
-  expect((caught as ProviderError).kind).toBe(kind);
-  return caught as ProviderError;
-}
-
-export async function expectWebhookError(promise: Promise<unknown>, status: WebhookError["status"]): Promise<WebhookError> {
-  const caught = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(caught, `expected a WebhookError ${status}`).toBeInstanceOf(WebhookError);
-  expect((caught as WebhookError).status).toBe(status);
-  return caught as WebhookError;
-}
-
-export function live(): AbortSignal {
-  return new AbortController().signal;
 }

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { ProviderErrorKind } from "../../../src/providers/adapter.js";
+import { useHarness } from "../support/adapter-harness.js";
 import { expectProviderError, live, message, startTelnyx, type TelnyxHarness } from "./harness.js";
 
 /**
@@ -29,11 +30,7 @@ const REJECTIONS: Array<[status: number, code: string, title: string, kind: Prov
 
 describe("Telnyx rejections", () => {
   let h: TelnyxHarness;
-  beforeAll(async () => {
-    h = await startTelnyx();
-  });
-  afterAll(async () => h.api.close());
-  beforeEach(() => h.api.reset());
+  useHarness(startTelnyx, (started) => (h = started), { reset: true });
 
   test.each(REJECTIONS)("maps HTTP %i with Telnyx code %s (%s) to %s", async (status, code, title, kind) => {
     h.api.route("POST", "/v2/messages", { status, body: { errors: [{ code, title, detail: title }] } });

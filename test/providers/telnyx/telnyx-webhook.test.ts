@@ -1,6 +1,7 @@
 import { verify } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { telnyxPublicKey } from "../../../src/providers/telnyx/signature.js";
+import { useHarness } from "../support/adapter-harness.js";
 import {
   expectWebhookError,
   generateTelnyxKeys,
@@ -15,10 +16,7 @@ import {
 
 describe("Telnyx receipts", () => {
   let h: TelnyxHarness;
-  beforeAll(async () => {
-    h = await startTelnyx();
-  });
-  afterAll(async () => h.api.close());
+  useHarness(startTelnyx, (started) => (h = started));
 
   test("turns a signed message.finalized with a delivered recipient into a delivered report for the attempt in the URL", async () => {
     const result = await h.provider.handleWebhook(signedWebhook(h, statusEvent("message.finalized", "delivered")));
@@ -106,10 +104,7 @@ describe("Telnyx receipts", () => {
 
 describe("Telnyx receipt security", () => {
   let h: TelnyxHarness;
-  beforeAll(async () => {
-    h = await startTelnyx();
-  });
-  afterAll(async () => h.api.close());
+  useHarness(startTelnyx, (started) => (h = started));
 
   test("refuses a receipt signed with another key with 403", async () => {
     const forger = generateTelnyxKeys();

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ProviderError, type ProviderErrorKind } from "../../../src/providers/adapter.js";
+import { refusal, useStandInServer } from "../support/adapter-harness.js";
 import { StandInServer } from "../support/stand-in-server.js";
 import { ACCOUNT_SID, outbound, twilio } from "./twilio-fixtures.js";
 
@@ -8,26 +9,11 @@ const CALLS_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/Calls.json`;
 
 let api: StandInServer;
 
-beforeAll(async () => {
-  api = await StandInServer.start();
-});
-afterAll(async () => {
-  await api.close();
-});
-beforeEach(() => api.reset());
+useStandInServer((started) => (api = started), { reset: true });
 
 /** Twilio's JSON error body for a refused request. */
 function twilioError(status: number, code: number, message: string) {
   return { status, body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status } };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 describe("twilio send: documented rejections map to the error kinds", () => {

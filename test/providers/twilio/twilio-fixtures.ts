@@ -6,6 +6,7 @@ import { type OutboundMessage, type ProviderContext } from "../../../src/provide
 import { type TwilioProviderConfig, twilioConfigSchema } from "../../../src/providers/twilio/config.js";
 import { twilioSignature } from "../../../src/providers/twilio/signature.js";
 import { TwilioProvider } from "../../../src/providers/twilio/twilio.js";
+import { outboundMessage, testContext } from "../support/adapter-harness.js";
 
 export const ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef";
 export const AUTH_TOKEN = "twilio-test-auth-token";
@@ -27,24 +28,14 @@ export function twilioConfig(overrides: Record<string, unknown> = {}): TwilioPro
   });
 }
 
-export const context: ProviderContext = { receipts: { report() {} }, now: () => NOW };
+export const context: ProviderContext = testContext(NOW);
 
 export function twilio(overrides: Record<string, unknown> = {}): TwilioProvider {
   return new TwilioProvider(twilioConfig(overrides), context);
 }
 
 export function outbound(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
-  return {
-    to: "+14155550123",
-    channel: "sms",
-    code: "482913",
-    body: "Acme: your verification code is 482913. It expires in 10 minutes.",
-    locale: "en",
-    idempotencyKey: "ver_abc123-attempt-1",
-    reference: { verificationId: "ver_abc123", attemptNumber: 1 },
-    callbackUrl: CALLBACK_URL,
-    ...overrides,
-  };
+  return outboundMessage({ to: "+14155550123", code: "482913", body: "Acme: your verification code is 482913. It expires in 10 minutes.", callbackUrl: CALLBACK_URL }, overrides);
 }
 
 /** A status callback as Twilio posts it: form body and X-Twilio-Signature over URL and params. */

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { StandInServer } from "../support/stand-in-server.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { useStandInServer } from "../support/adapter-harness.js";
+import type { StandInServer } from "../support/stand-in-server.js";
 import { ACCOUNT_SID, AUTH_TOKEN, CALLBACK_URL, outbound, twilio } from "./twilio-fixtures.js";
 
 const MESSAGES_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`;
@@ -19,12 +20,7 @@ const CREATED_MESSAGE = {
 
 let api: StandInServer;
 
-beforeAll(async () => {
-  api = await StandInServer.start();
-});
-afterAll(async () => {
-  await api.close();
-});
+useStandInServer((started) => (api = started));
 beforeEach(() => {
   api.reset();
   api.route("POST", MESSAGES_PATH, { status: 201, body: CREATED_MESSAGE });

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { StandInServer } from "../support/stand-in-server.js";
+import { describe, expect, it } from "vitest";
+import { useStandInServer } from "../support/adapter-harness.js";
+import type { StandInServer } from "../support/stand-in-server.js";
 import { ACCOUNT_SID, AUTH_TOKEN, NOW, twilio } from "./twilio-fixtures.js";
 
 const BASIC = `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString("base64")}`;
@@ -8,13 +9,7 @@ const CALL_SID = "CA5ef8732a3c49700934481addd5ce1659";
 
 let api: StandInServer;
 
-beforeAll(async () => {
-  api = await StandInServer.start();
-});
-afterAll(async () => {
-  await api.close();
-});
-beforeEach(() => api.reset());
+useStandInServer((started) => (api = started), { reset: true });
 
 describe("twilio queryStatus", () => {
   it("fetches the Message by SID and reports delivered", async () => {

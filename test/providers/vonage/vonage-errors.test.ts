@@ -1,26 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ProviderError, type ProviderErrorKind } from "../../../src/providers/adapter.js";
-import { StandInServer } from "../support/stand-in-server.js";
+import { refusal, useStandInServer } from "../support/adapter-harness.js";
+import type { StandInServer } from "../support/stand-in-server.js";
 import { outbound, vonage } from "./vonage-fixtures.js";
 
 let api: StandInServer;
 
-beforeAll(async () => {
-  api = await StandInServer.start();
-});
-afterAll(async () => {
-  await api.close();
-});
-beforeEach(() => api.reset());
-
-async function refusal(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
+useStandInServer((started) => (api = started), { reset: true });
 
 /** The SMS API refuses with HTTP 200 and a non-zero status on the message. */
 function refusedSms(status: string, errorText: string) {

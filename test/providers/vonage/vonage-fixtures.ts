@@ -8,6 +8,7 @@ import type { OutboundMessage, ProviderContext, WebhookRequest } from "../../../
 import { type VonageProviderConfig, vonageConfigSchema } from "../../../src/providers/vonage/config.js";
 import { vonageSignature } from "../../../src/providers/vonage/signature.js";
 import { VonageProvider } from "../../../src/providers/vonage/vonage.js";
+import { outboundMessage, testContext } from "../support/adapter-harness.js";
 
 export const API_KEY = "abcd1234";
 export const API_SECRET = "vonage-api-secret";
@@ -38,24 +39,14 @@ export function vonageConfig(overrides: Record<string, unknown> = {}, voiceOverr
   });
 }
 
-export const context: ProviderContext = { receipts: { report() {} }, now: () => NOW };
+export const context: ProviderContext = testContext(NOW);
 
 export function vonage(overrides: Record<string, unknown> = {}, voiceOverrides: Record<string, unknown> = {}): VonageProvider {
   return new VonageProvider(vonageConfig(overrides, voiceOverrides), context);
 }
 
 export function outbound(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
-  return {
-    to: "+447700900000",
-    channel: "sms",
-    code: "482913",
-    body: "Acme: your verification code is 482913. It expires in 10 minutes.",
-    locale: "en",
-    idempotencyKey: "ver_abc123-attempt-1",
-    reference: { verificationId: "ver_abc123", attemptNumber: 1 },
-    callbackUrl: CALLBACK_URL,
-    ...overrides,
-  };
+  return outboundMessage({ to: "+447700900000", code: "482913", body: "Acme: your verification code is 482913. It expires in 10 minutes.", callbackUrl: CALLBACK_URL }, overrides);
 }
 
 /** The fields of an SMS API delivery receipt, as Vonage's webhook reference lists them, signed at `timestampSeconds`. */

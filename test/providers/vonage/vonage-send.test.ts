@@ -1,6 +1,7 @@
 import { createPublicKey, verify } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { StandInServer } from "../support/stand-in-server.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { useStandInServer } from "../support/adapter-harness.js";
+import type { StandInServer } from "../support/stand-in-server.js";
 import { API_KEY, API_SECRET, APPLICATION_ID, CALLBACK_URL, NOW, outbound, voiceKeys, vonage } from "./vonage-fixtures.js";
 
 /** The SMS API's answer for one accepted message (developer.vonage.com, "Troubleshooting SMS"). */
@@ -28,12 +29,7 @@ const CALL_CREATED = {
 
 let api: StandInServer;
 
-beforeAll(async () => {
-  api = await StandInServer.start();
-});
-afterAll(async () => {
-  await api.close();
-});
+useStandInServer((started) => (api = started));
 beforeEach(() => {
   api.reset();
   api.route("POST", "/sms/json", { body: ACCEPTED });

@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { StandInServer } from "../support/stand-in-server.js";
+import { describe, expect, it } from "vitest";
+import { useStandInServer } from "../support/adapter-harness.js";
+import type { StandInServer } from "../support/stand-in-server.js";
 import { CALL_UUID, NOW, vonage } from "./vonage-fixtures.js";
 
 let api: StandInServer;
 
-beforeAll(async () => {
-  api = await StandInServer.start();
-});
-afterAll(async () => {
-  await api.close();
-});
-beforeEach(() => api.reset());
+useStandInServer((started) => (api = started), { reset: true });
 
 describe("vonage queryStatus", () => {
   it("asks the Voice API for a call by UUID with an application JWT and maps its status", async () => {

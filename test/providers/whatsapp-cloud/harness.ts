@@ -4,18 +4,12 @@
  * the app secret.
  */
 import { createHmac } from "node:crypto";
-import { expect } from "vitest";
-import {
-  type OutboundMessage,
-  type ProviderContext,
-  ProviderError,
-  type ProviderErrorKind,
-  WebhookError,
-  type WebhookRequest,
-} from "../../../src/providers/adapter.js";
+import type { OutboundMessage, WebhookRequest } from "../../../src/providers/adapter.js";
 import { whatsappCloudConfigSchema } from "../../../src/providers/whatsapp-cloud/config.js";
 import { WhatsAppCloudProvider } from "../../../src/providers/whatsapp-cloud/whatsapp-cloud.js";
-import { StandInServer } from "../support/stand-in-server.js";
+import { type AdapterHarness, outboundMessage, startAdapterHarness } from "../support/adapter-harness.js";
+
+export { expectProviderError, expectWebhookError, live } from "../support/adapter-harness.js";
 
 export const NOW = 1_700_000_000_000;
 export const PROVIDER = "whatsapp";
@@ -28,48 +22,27 @@ export const TO = "+16505551234";
 export const WAMID = "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJDNjVGMDRBNjZBQzA1N0QwNUIA";
 export const MESSAGES_PATH = `/v23.0/${PHONE_NUMBER_ID}/messages`;
 
-export interface WhatsAppHarness {
-  api: StandInServer;
-  provider: WhatsAppCloudProvider;
-  context: ProviderContext & { advance(ms: number): void };
-}
+export type WhatsAppHarness = AdapterHarness<WhatsAppCloudProvider>;
 
 export async function startWhatsApp(config: Record<string, unknown> = {}): Promise<WhatsAppHarness> {
-  const api = await StandInServer.start();
-  let now = NOW;
-  const context = {
-    receipts: { report() {} },
-    now: () => now,
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
-  const parsed = whatsappCloudConfigSchema.parse({
-    name: PROVIDER,
-    type: "whatsapp-cloud",
-    base_url: api.url,
-    phone_number_id: PHONE_NUMBER_ID,
-    access_token: ACCESS_TOKEN,
-    app_secret: APP_SECRET,
-    verify_token: VERIFY_TOKEN,
-    template: { name: TEMPLATE, languages: { de: "de", "pt-BR": "pt_BR" } },
-    ...config,
+  return startAdapterHarness(NOW, (baseUrl, context) => {
+    const parsed = whatsappCloudConfigSchema.parse({
+      name: PROVIDER,
+      type: "whatsapp-cloud",
+      base_url: baseUrl,
+      phone_number_id: PHONE_NUMBER_ID,
+      access_token: ACCESS_TOKEN,
+      app_secret: APP_SECRET,
+      verify_token: VERIFY_TOKEN,
+      template: { name: TEMPLATE, languages: { de: "de", "pt-BR": "pt_BR" } },
+      ...config,
+    });
+    return new WhatsAppCloudProvider(parsed, context);
   });
-  return { api, provider: new WhatsAppCloudProvider(parsed, context), context };
 }
 
 export function message(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
-  return {
-    to: TO,
-    channel: "whatsapp",
-    code: "493817",
-    body: "Your verifyd code is 493817",
-    locale: "en",
-    idempotencyKey: "ver_abc123-attempt-1",
-    reference: { verificationId: "ver_abc123", attemptNumber: 1 },
-    callbackUrl: "",
-    ...overrides,
-  };
+  return outboundMessage({ to: TO, channel: "whatsapp", code: "493817", body: "Your verifyd code is 493817", callbackUrl: "" }, overrides);
 }
 
 /** A status object as Meta puts it in `entry[].changes[].value.statuses[]`. */
@@ -123,28 +96,4 @@ export function webhook(payload: unknown, options: { signature?: string | null; 
 export function handshake(query: Record<string, string>): WebhookRequest {
   const search = new URLSearchParams(query).toString();
   return { method: "GET", url: `https://verifyd.example.com/webhooks/${PROVIDER}?${search}`, subpath: "", headers: {}, body: Buffer.alloc(0) };
-}
-
-export async function expectProviderError(promise: Promise<unknown>, kind: ProviderErrorKind): Promise<ProviderError> {
-  const caught = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(caught, `expected a ProviderError of kind ${kind}`).toBeInstanceOf(ProviderError);
-  expect((caught as ProviderError).kind).toBe(kind);
-  return caught as ProviderError;
-}
-
-export async function expectWebhookError(promise: Promise<unknown>, status: WebhookError["status"]): Promise<WebhookError> {
-  const caught = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(caught, `expected a WebhookError ${status}`).toBeInstanceOf(WebhookError);
-  expect((caught as WebhookError).status).toBe(status);
-  return caught as WebhookError;
-}
-
-export function live(): AbortSignal {
-  return new AbortController().signal;
 }

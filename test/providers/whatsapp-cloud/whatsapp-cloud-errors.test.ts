@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { ProviderErrorKind } from "../../../src/providers/adapter.js";
+import { useHarness } from "../support/adapter-harness.js";
 import { expectProviderError, live, message, MESSAGES_PATH, startWhatsApp, type WhatsAppHarness } from "./harness.js";
 
 /** Meta's documented Cloud API errors, as Graph API error bodies with the HTTP status Meta uses for them. */
@@ -28,11 +29,7 @@ const REJECTIONS: Array<[status: number, code: number, title: string, kind: Prov
 
 describe("WhatsApp Cloud rejections", () => {
   let h: WhatsAppHarness;
-  beforeAll(async () => {
-    h = await startWhatsApp();
-  });
-  afterAll(async () => h.api.close());
-  beforeEach(() => h.api.reset());
+  useHarness(startWhatsApp, (started) => (h = started), { reset: true });
 
   test.each(REJECTIONS)("maps HTTP %i with error code %i (%s) to %s", async (status, code, title, kind) => {
     h.api.route("POST", MESSAGES_PATH, {

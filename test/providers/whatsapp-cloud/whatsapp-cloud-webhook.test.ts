@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { useHarness } from "../support/adapter-harness.js";
 import {
   APP_SECRET,
   expectWebhookError,
@@ -16,10 +17,7 @@ import {
 
 describe("WhatsApp Cloud receipts", () => {
   let h: WhatsAppHarness;
-  beforeAll(async () => {
-    h = await startWhatsApp();
-  });
-  afterAll(async () => h.api.close());
+  useHarness(startWhatsApp, (started) => (h = started));
 
   test("turns a signed delivered status into a delivered report with the message id and the reference Meta echoed", async () => {
     const result = await h.provider.handleWebhook(webhook(notification([statusUpdate("delivered")])));
@@ -101,10 +99,7 @@ describe("WhatsApp Cloud receipts", () => {
 
 describe("WhatsApp Cloud receipt security", () => {
   let h: WhatsAppHarness;
-  beforeAll(async () => {
-    h = await startWhatsApp();
-  });
-  afterAll(async () => h.api.close());
+  useHarness(startWhatsApp, (started) => (h = started));
 
   test("refuses a webhook without X-Hub-Signature-256 with 403", async () => {
     await expectWebhookError(h.provider.handleWebhook(webhook(notification([statusUpdate("delivered")]), { signature: null })), 403);
@@ -154,10 +149,7 @@ describe("WhatsApp Cloud receipt security", () => {
 
 describe("WhatsApp Cloud webhook verification handshake", () => {
   let h: WhatsAppHarness;
-  beforeAll(async () => {
-    h = await startWhatsApp();
-  });
-  afterAll(async () => h.api.close());
+  useHarness(startWhatsApp, (started) => (h = started));
 
   test("answers hub.challenge as plain text when hub.mode is subscribe and the verify token matches", async () => {
     const result = await h.provider.handleWebhook(handshake({ "hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444" }));
