@@ -294,8 +294,10 @@ function routingReport(result: RoutingBench): string {
     const cpuOn = sum(result.on, rpc, (p) => p.serverCpuUsPerCall * p.count) / Math.max(1, callsOn);
     const cpuOff = sum(result.off, rpc, (p) => p.serverCpuUsPerCall * p.count) / Math.max(1, callsOff);
     const ratio = sum(result.on, rpc, (p) => p.throughput) / Math.max(1, sum(result.off, rpc, (p) => p.throughput));
+    // Judged on server CPU per call: on 2 shared cores, throughput swings ±10% between identical rounds.
+    const cost = cpuOn / Math.max(1, cpuOff);
     lines.push(
-      `| ${rpc === "start" ? "Start" : "Check"} with scoring on ÷ off (2 alternating rounds each) | throughput ${ratio.toFixed(2)}×; server CPU ${cpuOn.toFixed(0)} µs vs ${cpuOff.toFixed(0)} µs per call | no measurable cost (≥ 0.95×) | ${ratio >= 0.95 ? "PASS" : "**FAIL**"} |`,
+      `| ${rpc === "start" ? "Start" : "Check"} with scoring on vs off (2 alternating rounds each) | server CPU ${cpuOn.toFixed(0)} µs vs ${cpuOff.toFixed(0)} µs per call (${cost.toFixed(2)}×); throughput ${ratio.toFixed(2)}× | no measurable cost: CPU per call ≤ 1.05× | ${cost <= 1.05 ? "PASS" : "**FAIL**"} |`,
     );
   }
   return `${lines.join("\n")}\n`;
