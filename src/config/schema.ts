@@ -153,6 +153,10 @@ export const configSchema = z
     }),
   })
   .superRefine((config, ctx) => {
+    if (config.store.type !== "memory" && !config.security.code_hmac_key) {
+      // Instances sharing a database must share the key, or a code sent by one can never be checked by another.
+      ctx.addIssue({ code: "custom", path: ["security", "code_hmac_key"], message: `required with store.type ${config.store.type}: every instance needs the same key` });
+    }
     const names = new Set<string>();
     config.providers.forEach((provider, index) => {
       if (names.has(provider.name)) {

@@ -122,6 +122,13 @@ describe("parseConfig refuses a bad file with a message that names the key", () 
     expect(error.message).toContain("VERIFYD_TEST_KEY");
   });
 
+  // Instances sharing a database with per-process random keys could never check each other's codes.
+  test("a shared store without code_hmac_key", () => {
+    const error = configError(`${VALID}\nstore: { type: mongodb, uri: "mongodb://127.0.0.1:27017", database: verifyd }\n`);
+
+    expect(error.message).toContain("security.code_hmac_key: required with store.type mongodb");
+  });
+
   test("malformed YAML", () => {
     expect(configError("policy: [unclosed\n").message).toMatch(/invalid YAML/);
   });
