@@ -105,7 +105,7 @@ interface PendingEvent {
   attemptNumber?: number;
 }
 
-/** What a transition does to a copy of the record. `undefined` means: nothing to write. */
+/** What a transition does to a copy of the record; `{ unchanged }` means: nothing to write. */
 type Transition<T> = (draft: VerificationRecord, now: number) => { events: PendingEvent[]; result: T } | { unchanged: T };
 
 const MAX_WRITE_RETRIES = 16;
@@ -198,7 +198,7 @@ export class VerificationService {
       if (winner) return (await this.#reuseActive(winner, channel)) ?? this.#view(winner);
       throw VerifyError.unavailable("could not create the verification; try again", error);
     }
-    const sent = await this.#dispatch(id, code, channel, { startWith: first ? 1 : undefined, reason: "start", skipped });
+    const sent = await this.#dispatch(id, code, channel, { startWith: first ? 1 : undefined, reason: "start", skipped, known: record });
     if (sent.status === "failed") {
       throw VerifyError.unavailable(`no provider could take the message: ${describeRejections(sent, skipped)}`);
     }
@@ -253,7 +253,7 @@ export class VerificationService {
     if (sendingInProgress(current, now)) return this.#view(current);
     await this.#d.limits.consumeSend(current.phoneNumber, ip);
     const code = this.#unsealCode(current);
-    return this.#view(await this.#dispatch(verificationId, code, target, { reason: "resend", restartRound: true }));
+    return this.#view(await this.#dispatch(verificationId, code, target, { reason: "resend", restartRound: true, known: current }));
   }
 
   async cancel(verificationId: string): Promise<VerificationRecord> {
@@ -416,19 +416,19 @@ export class VerificationService {
     }
     if (last?.status === "sending") {
       // The instance that was sending died (its lease lapsed): send again with the same idempotency key.
-      await this.#dispatch(claimed.id, this.#unsealCode(claimed), last.channel, { startWith: last.number, reason: "takeover" });
+      await this.#dispatch(claimed.id, this.#unsealCode(claimed), last.channel, { startWith: last.number, reason: "takeover", known: claimed });
       return;
     }
     if (last?.status === "rejected" && claimed.status !== "delivered") {
       // The instance died between recording a rejection and trying the next provider: carry on where it stopped.
-      await this.#dispatch(claimed.id, this.#unsealCode(claimed), last.channel, { reason: "takeover", afterRejection: last.error });
+      await this.#dispatch(claimed.id, this.#unsealCode(claimed), last.channel, { reason: "takeover", afterRejection: last.error, known: claimed });
       return;
     }
     const windowOver = last?.status === "submitted" && now >= (last.submittedAt ?? 0) + this.#d.policy.deliveryWindowMs;
     const undelivered = last?.status === "undelivered";
     if (claimed.status !== "delivered" && last && (windowOver || undelivered)) {
       const reason = undelivered ? "undelivered" : "no_receipt";
-      await this.#dispatch(claimed.id, this.#unsealCode(claimed), claimed.channel, { reason, timedOut: windowOver ? last.number : undefined });
+      await this.#dispatch(claimed.id, this.#unsealCode(claimed), claimed.channel, { reason, timedOut: windowOver ? last.number : undefined, known: claimed });
       return;
     }
     // Nothing to do yet: sleep until the window ends or the code expires.
@@ -462,6 +462,8 @@ export class VerificationService {
       skipped?: string[];
       /** A takeover continuing fast failover after this rejection. */
       afterRejection?: string;
+      /** The record as the caller last saw it: the first write tries it instead of reading again. */
+      known?: VerificationRecord;
     },
   ): Promise<VerificationRecord> {
     let attemptNumber = options.startWith;
@@ -477,6 +479,7 @@ export class VerificationService {
     // What led to the attempt about to be sent, for tracing.
     let attemptReason: string = options.reason;
     let attemptSkipped: readonly string[] | undefined = options.skipped;
+    let latest = options.known;
     for (;;) {
       if (attemptNumber === undefined) {
         // Pick the next provider and record the attempt before calling it, so a crash leaves a trace to resume from.
@@ -504,11 +507,12 @@ export class VerificationService {
           draft.lease = { owner: this.#d.instanceId, until: now + this.#d.leaseMs };
           draft.dueAt = draft.lease.until;
           return { events, result: draft.attempts.length };
-        });
+        }, latest);
         restartRound = false;
+        latest = record;
         if (isFinished(record.status)) return record;
         if (result === undefined) {
-          const exhausted = await this.#channelExhausted(id, currentChannel, passedOverAll);
+          const exhausted = await this.#channelExhausted(id, currentChannel, passedOverAll, record);
           if (exhausted.escalateTo) {
             currentChannel = exhausted.escalateTo;
             failoverReason = `escalated to ${currentChannel}`;
@@ -519,7 +523,7 @@ export class VerificationService {
         attemptNumber = result;
       }
 
-      const record = await this.#getOrThrow(id);
+      const record = latest ?? (await this.#getOrThrow(id));
       const attempt = record.attempts[attemptNumber - 1];
       if (!attempt) throw new Error(`attempt ${attemptNumber} missing on ${id}`);
       const adapter = this.#providers.get(attempt.provider);
@@ -567,19 +571,25 @@ export class VerificationService {
           events: [{ type: "rejected", provider: current.provider, attemptNumber: number, reason: note ? `${current.error}; ${note}` : current.error }],
           result: undefined,
         };
-      });
+      }, record);
       if (outcome.ok) {
         if (written.dueAt !== undefined && written.dueAt <= this.#d.clock.now()) this.#d.wakeTimers?.();
         return written;
       }
       if (isFinished(written.status)) return written;
+      latest = written;
       failoverReason = `rejected: ${outcome.kind}`;
       attemptNumber = undefined;
     }
   }
 
   /** The channel's providers are used up: offer another channel, escalate, or fail. */
-  async #channelExhausted(id: string, channel: Channel, skipped: readonly string[]): Promise<{ record: VerificationRecord; escalateTo?: Channel }> {
+  async #channelExhausted(
+    id: string,
+    channel: Channel,
+    skipped: readonly string[],
+    known: VerificationRecord,
+  ): Promise<{ record: VerificationRecord; escalateTo?: Channel }> {
     const passedOver = skipped.length > 0 ? `; skipped ${skipped.join(", ")}` : "";
     let escalateTo: Channel | undefined;
     const { record } = await this.#mutate(id, (draft) => {
@@ -608,7 +618,7 @@ export class VerificationService {
       // A message already accepted may still arrive; keep the code valid until it expires.
       draft.dueAt = draft.expiresAt;
       return { events, result: undefined };
-    });
+    }, known);
     return { record, escalateTo };
   }
 
@@ -661,7 +671,7 @@ export class VerificationService {
     const tooSoon = active.lastSendAt !== undefined && now - active.lastSendAt < this.#d.policy.resendMinIntervalMs;
     if (tooSoon || sendingInProgress(active, now)) return this.#view(active);
     const target = this.#d.routing.route(active.country, channel).entries.length > 0 ? channel : active.channel;
-    const record = await this.#dispatch(active.id, this.#unsealCode(active), target, { reason: "resend", restartRound: true });
+    const record = await this.#dispatch(active.id, this.#unsealCode(active), target, { reason: "resend", restartRound: true, known: active });
     return this.#view(record);
   }
 
@@ -689,13 +699,20 @@ export class VerificationService {
    * read again and redo the change on the newer state. Events get their
    * sequence numbers here and are published only after the write succeeded.
    */
-  async #mutate<T>(id: string, transition: Transition<T>): Promise<{ record: VerificationRecord; result: T }> {
+  async #mutate<T>(id: string, transition: Transition<T>, known?: VerificationRecord): Promise<{ record: VerificationRecord; result: T }> {
+    // A caller holding the record it just wrote or claimed may offer it, saving a read; a stale one only costs a retry.
     for (let tries = 0; tries < MAX_WRITE_RETRIES; tries++) {
-      const current = await this.#getOrThrow(id);
+      const offered = known;
+      known = undefined;
+      const current = offered ?? (await this.#getOrThrow(id));
       const now = this.#d.clock.now();
       const draft = cloneRecord(current);
       const outcome = transition(draft, now);
-      if ("unchanged" in outcome) return { record: current, result: outcome.unchanged };
+      if ("unchanged" in outcome) {
+        // "Nothing to do" is only trusted on a fresh read.
+        if (offered) continue;
+        return { record: current, result: outcome.unchanged };
+      }
       draft.updatedAt = now;
       const events: VerificationEvent[] = outcome.events.map((event) => ({
         verificationId: id,
