@@ -392,7 +392,7 @@ export class VerificationService {
         events: [{ type: "undelivered", provider: attempt.provider, attemptNumber, reason: attempt.error }],
         result: undefined,
       };
-    });
+    }, record);
     if (failoverNow) this.#d.wakeTimers?.();
   }
 
@@ -689,7 +689,7 @@ export class VerificationService {
   /** What callers see: a code past its expiry reads as expired even before the timer has written it. */
   #view(record: VerificationRecord): VerificationRecord {
     if (!isFinished(record.status) && this.#d.clock.now() >= record.expiresAt) {
-      return { ...record, status: "expired", checkAttemptsRemaining: record.checkAttemptsRemaining };
+      return { ...record, status: "expired" };
     }
     return record;
   }
