@@ -16,7 +16,7 @@
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { startApp } from "../src/server/app.js";
-import type { VerificationService } from "../src/verification/service.js";
+import type { VerificationService } from "../src/service/verification-service.js";
 import { startProfiler } from "./profile.js";
 import { BENCH_DIR, benchConfig, countingLogger, distribution, machineBusyMs, phonePool, sleep, type TimerBenchResult } from "./shared.js";
 

@@ -11,7 +11,7 @@ import {
   RoutingStrategy,
 } from "../../gen/verify/admin/v1/admin_pb.js";
 import type { ProviderAdapter } from "../providers/adapter.js";
-import type { BreakerState as DomainBreakerState } from "../routing/breakers.js";
+import type { BreakerState as DomainBreakerState } from "../gateway/breakers.js";
 import type { Router, RoutingStrategy as DomainStrategy } from "../routing/router.js";
 import type { ProviderStats, Scorer } from "../routing/scorer.js";
 import { VerifyError } from "../verification/errors.js";
@@ -92,7 +92,7 @@ export function registerAdminHandlers(router: ConnectRouter, deps: AdminDeps): v
         strategy: STRATEGY[decision.strategy],
         steps: decision.entries.map((entry) =>
           create(RouteStepSchema, {
-            provider: entry.provider.name,
+            provider: entry.provider,
             position: entry.skip ? 0 : ++position,
             tablePosition: entry.tablePosition + 1,
             score: entry.stats?.score,

@@ -1,6 +1,6 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { VerifyError, type VerifyErrorKind } from "../verification/errors.js";
-import type { Logger } from "../verification/service.js";
+import type { Logger } from "../verification/ports.js";
 
 /** The one mapping from domain failures to gRPC codes; the compiler checks it covers every kind. */
 export function codeFor(kind: VerifyErrorKind): Code {

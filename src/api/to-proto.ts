@@ -12,6 +12,7 @@ import {
   VerificationSchema,
   VerificationStatus,
 } from "../../gen/verify/v1/verify_pb.js";
+import { describeError, describeEvent } from "../verification/describe.js";
 import type * as domain from "../verification/model.js";
 
 const CHANNEL_TO_PROTO: Record<domain.Channel, Channel> = {
@@ -83,7 +84,7 @@ function attemptToProto(attempt: domain.Attempt): Attempt {
     provider: attempt.provider,
     channel: CHANNEL_TO_PROTO[attempt.channel],
     status: ATTEMPT_STATUS_TO_PROTO[attempt.status],
-    error: attempt.error ?? "",
+    error: attempt.error ? describeError(attempt.error) : "",
     idempotencyKey: attempt.idempotencyKey,
     providerMessageId: attempt.providerMessageId ?? "",
     startedAt: ms(attempt.startedAt),
@@ -120,7 +121,7 @@ export function eventToProto(event: domain.VerificationEvent): VerificationEvent
     type: EVENT_TO_PROTO[event.type],
     verification: verificationToProto(event.verification),
     provider: event.provider ?? "",
-    reason: event.reason ?? "",
+    reason: describeEvent(event),
     at: timestampFromMs(event.at),
     attemptNumber: event.attemptNumber ?? 0,
   });

@@ -1,7 +1,8 @@
 /**
  * What `npm start` serves with no --config: an in-memory store, two SMS
  * simulators and a voice simulator, with demo numbers that show each kind of
- * failover (listed in the README).
+ * failover and what status polling does about a lost receipt (listed in the
+ * README).
  */
 export const DEFAULT_CONFIG_YAML = `
 server: { port: 8080 }
@@ -20,6 +21,8 @@ providers:
         - { match: "+1202555012*", outcome: drop, latency_ms: 20 }      # slow failover after the delivery window
         - { match: "+1202555013*", outcome: reject, error: unavailable } # all SMS fails: voice offered
         - { match: "+1202555014*", outcome: undelivered, latency_ms: 20, dlr_delay_ms: 1000 } # receipt says undelivered: failover at once
+        - { match: "+1202555015*", outcome: silent_deliver, latency_ms: 20, dlr_delay_ms: 500 } # no receipt; the status poll finds it delivered
+        - { match: "+1202555016*", outcome: silent_undelivered, latency_ms: 20, dlr_delay_ms: 1000 } # no receipt; the status poll finds it undelivered: failover
   - name: sim-b
     type: simulator
     channels: [sms]

@@ -1,32 +1,16 @@
 import { z } from "zod";
-import { infobipConfigSchema } from "../providers/infobip/config.js";
-import { plivoConfigSchema } from "../providers/plivo/config.js";
-import { simulatorConfigSchema } from "../providers/simulator/config.js";
-import { sinchConfigSchema } from "../providers/sinch/config.js";
-import { telnyxConfigSchema } from "../providers/telnyx/config.js";
-import { twilioConfigSchema } from "../providers/twilio/config.js";
-import { vonageConfigSchema } from "../providers/vonage/config.js";
-import { whatsappCloudConfigSchema } from "../providers/whatsapp-cloud/config.js";
-import { duration } from "./zod-types.js";
+import { PROVIDER_CONFIG_SCHEMAS } from "../providers/catalog.js";
+import { storeModule } from "../store/catalog.js";
 import { storeSchema } from "../store/config.js";
-
+import { duration } from "../schema/zod-types.js";
 
 const window = z.strictObject({
   limit: z.number().int().positive(),
   window: duration,
 });
 
-/** Every provider type; each adapter folder owns its schema. */
-export const providerSchema = z.discriminatedUnion("type", [
-  simulatorConfigSchema,
-  twilioConfigSchema,
-  vonageConfigSchema,
-  plivoConfigSchema,
-  telnyxConfigSchema,
-  sinchConfigSchema,
-  infobipConfigSchema,
-  whatsappCloudConfigSchema,
-]);
+/** One entry of `providers:`: each provider type in src/providers/catalog.ts, picked by `type`. */
+export const providerSchema = z.discriminatedUnion("type", PROVIDER_CONFIG_SCHEMAS);
 
 export const configSchema = z
   .strictObject({
@@ -40,7 +24,7 @@ export const configSchema = z
         shutdown_grace: duration.default(10_000),
       })
       .default({ port: 8080, host: "0.0.0.0", shutdown_grace: 10_000 }),
-    /** memory (one instance) or mongodb (instances sharing a database); each store type's keys are in store/config.ts. */
+    /** memory (one instance) or mongodb (instances sharing a database); each store type's keys are in its folder (store/catalog.ts). */
     store: storeSchema.default({ type: "memory", retention: 86_400_000 }),
     security: z
       .strictObject({
@@ -153,7 +137,7 @@ export const configSchema = z
     }),
   })
   .superRefine((config, ctx) => {
-    if (config.store.type !== "memory" && !config.security.code_hmac_key) {
+    if (storeModule(config.store.type).sharedByInstances && !config.security.code_hmac_key) {
       // Instances sharing a database must share the key, or a code sent by one can never be checked by another.
       ctx.addIssue({ code: "custom", path: ["security", "code_hmac_key"], message: `required with store.type ${config.store.type}: every instance needs the same key` });
     }

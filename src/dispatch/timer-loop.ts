@@ -1,4 +1,4 @@
-import type { VerificationStore } from "../store/store.js";
+import type { VerificationStore } from "../verification/ports.js";
 import type { Clock } from "../verification/clock.js";
 import type { VerificationRecord } from "../verification/model.js";
 

@@ -1,4 +1,12 @@
-import type { Channel } from "../verification/model.js";
+import { type Channel, PROVIDER_ERROR_KINDS, type ProviderErrorKind } from "../verification/model.js";
+import type {
+  AttemptReference,
+  DeliveryReport,
+  OutboundMessage as DomainOutboundMessage,
+  ReceiptInbox,
+} from "../verification/ports.js";
+
+export type { AttemptContext, AttemptReference, DeliveryReport, DeliveryState } from "../verification/ports.js";
 
 /**
  * The one interface every provider implements. An adapter is a plain object:
@@ -26,6 +34,12 @@ export interface ProviderAdapter {
    * WebhookError for a bad signature (403) or a malformed body (400).
    */
   handleWebhook?(request: WebhookRequest): Promise<WebhookResponse>;
+  /**
+   * The messages this provider "sent" to `to` (or to anyone), oldest first,
+   * for providers that keep them: the simulator does, so demos and tests can
+   * read the code a user would have received (GET /sim/outbox, see outbox.ts).
+   */
+  outbox?(to?: string): readonly SentMessage[];
   /** Releases timers and sockets. */
   close?(): Promise<void> | void;
 }
@@ -81,78 +95,33 @@ export function referenceFromSubpath(subpath: string): AttemptReference | undefi
   return { verificationId: match[1]!, attemptNumber: Number(match[2]) };
 }
 
-export interface OutboundMessage {
-  to: string;
-  channel: Channel;
-  /** The code, for providers that template it themselves (voice, WhatsApp). */
-  code: string;
-  /** The rendered text to send. */
-  body: string;
-  locale: string;
-  /** "<verification id>-attempt-<n>", so a provider can collapse duplicates. */
-  idempotencyKey: string;
-  /** Routes the provider's receipt back to this attempt. */
-  reference: AttemptReference;
-  /** Where the provider should post this message's receipts (see callbackUrl); empty when there is none. */
+/**
+ * A code message as an adapter receives it: the domain's message plus where
+ * the provider should post its receipts (see callbackUrl; empty when there
+ * is no public URL).
+ */
+export interface OutboundMessage extends DomainOutboundMessage {
   callbackUrl: string;
-  /** Where and why this attempt goes, for tracing (src/telemetry); adapters need not read it. */
-  attemptContext?: AttemptContext;
 }
 
-export interface AttemptContext {
-  /** ISO 3166-1 alpha-2 country of the number. */
-  country: string;
-  /**
-   * What led to this attempt: "start", "resend", "takeover", or the failover
-   * that did: "rejected: <kind>", "no_receipt", "undelivered", "escalated to voice".
-   */
-  reason: string;
-  /** Providers passed over on the way to this one, as "<name> (<why>)": their breaker is open. */
-  skipped?: readonly string[];
-}
-
-export interface AttemptReference {
-  verificationId: string;
-  attemptNumber: number;
+/** A message as a provider with an outbox kept it. */
+export interface SentMessage {
+  provider: string;
+  channel: Channel;
+  to: string;
+  body: string;
+  /** When it was accepted, ISO 8601. */
+  at: string;
 }
 
 export interface SendResult {
   providerMessageId: string;
 }
 
-export type DeliveryState = "delivered" | "undelivered" | "intermediate";
-
-/** A delivery receipt, whether pushed by a webhook or pulled by queryStatus. */
-export interface DeliveryReport {
-  provider: string;
-  state: DeliveryState;
-  /** Present when the provider's callback carried our reference. */
-  reference?: AttemptReference;
-  providerMessageId?: string;
-  /** The provider's own status word, e.g. "sent", "DELIVRD". */
-  providerStatus?: string;
-  error?: string;
-  at: number;
-}
-
 /** Where adapters hand the receipts they receive. */
-export interface ReceiptSink {
-  report(receipt: DeliveryReport): void;
-}
+export type ReceiptSink = ReceiptInbox;
 
-/**
- * Why a provider refused a send. `invalid_number` is about the number itself,
- * every other kind is about the provider or its route.
- */
-export type ProviderErrorKind = "invalid_number" | "no_route" | "rate_limited" | "auth" | "unavailable";
-
-export const PROVIDER_ERROR_KINDS: readonly ProviderErrorKind[] = [
-  "invalid_number",
-  "no_route",
-  "rate_limited",
-  "auth",
-  "unavailable",
-];
+export { PROVIDER_ERROR_KINDS, type ProviderErrorKind };
 
 export class ProviderError extends Error {
   override readonly name = "ProviderError";

@@ -1,15 +1,13 @@
-import type { ProviderConfig } from "../config/schema.js";
 import type { ProviderAdapter, ProviderContext } from "./adapter.js";
-import { InfobipProvider } from "./infobip/infobip.js";
-import { PlivoProvider } from "./plivo/plivo.js";
-import { SimulatorProvider } from "./simulator/simulator.js";
-import { SinchProvider } from "./sinch/sinch.js";
-import { TelnyxProvider } from "./telnyx/telnyx.js";
-import { TwilioProvider } from "./twilio/twilio.js";
-import { VonageProvider } from "./vonage/vonage.js";
-import { WhatsAppCloudProvider } from "./whatsapp-cloud/whatsapp-cloud.js";
+import { type ProviderConfig, providerModule } from "./catalog.js";
 
-/** One adapter per configured provider, keyed by name. */
+/**
+ * One adapter per configured provider, keyed by name, each built by its
+ * type's module with the same context.
+ *
+ * @example
+ * const adapters = createProviders(config.providers, { receipts, now: () => clock.now() });
+ */
 export function createProviders(configs: readonly ProviderConfig[], context: ProviderContext): Map<string, ProviderAdapter> {
   const providers = new Map<string, ProviderAdapter>();
   for (const config of configs) providers.set(config.name, createProvider(config, context));
@@ -17,22 +15,12 @@ export function createProviders(configs: readonly ProviderConfig[], context: Pro
 }
 
 function createProvider(config: ProviderConfig, context: ProviderContext): ProviderAdapter {
-  switch (config.type) {
-    case "simulator":
-      return new SimulatorProvider(config, context.receipts);
-    case "twilio":
-      return new TwilioProvider(config, context);
-    case "vonage":
-      return new VonageProvider(config, context);
-    case "plivo":
-      return new PlivoProvider(config, context);
-    case "telnyx":
-      return new TelnyxProvider(config, context);
-    case "sinch":
-      return new SinchProvider(config, context);
-    case "infobip":
-      return new InfobipProvider(config, context);
-    case "whatsapp-cloud":
-      return new WhatsAppCloudProvider(config, context);
+  // The config was parsed by the union of the catalog's schemas, whose `type`
+  // literal picked this same module's schema: the config is the module's own.
+  const adapter = providerModule(config.type).create(config, context);
+  if (config.status_poll && !adapter.queryStatus) {
+    // The schema refuses status_poll for types that declare no status queries; this catches a module that says it can and cannot.
+    throw new Error(`provider ${config.name}: type ${config.type} declares status queries but its adapter has no queryStatus`);
   }
+  return adapter;
 }

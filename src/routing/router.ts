@@ -1,6 +1,5 @@
-import type { ProviderAdapter } from "../providers/adapter.js";
-import type { Channel } from "../verification/model.js";
-import type { BreakerState } from "./breakers.js";
+import type { Channel, SkipReason } from "../verification/model.js";
+import type { RouteChoice, RouteSource } from "../verification/ports.js";
 import type { RoutingTable } from "./routing-table.js";
 import type { ProviderStats, Scorer } from "./scorer.js";
 
@@ -11,7 +10,10 @@ export type RoutingStrategy = "static" | "score" | "cost";
  * only when read (ExplainRoute, a skip noted on an event), never on the
  * Start path, where formatting scores would cost more than the decision.
  */
-export class RouteEntry {
+/** A provider's breaker as routing sees it; the gateway's breakers report it. */
+export type BreakerState = "closed" | "open" | "half_open";
+
+export class RouteEntry implements RouteChoice {
   demoted = false;
   /** Put first to sample a demoted provider's recovery. */
   exploration = false;
@@ -21,12 +23,17 @@ export class RouteEntry {
   costNote: string | undefined;
 
   constructor(
-    readonly provider: ProviderAdapter,
+    /** The provider's configured name. */
+    readonly provider: string,
     /** 0-based position in the routing table for the country and channel. */
     readonly tablePosition: number,
     readonly stats: ProviderStats | undefined,
     readonly breaker: BreakerState,
   ) {}
+
+  get skipWhy(): SkipReason | undefined {
+    return this.skip ? "breaker_open" : undefined;
+  }
 
   get reason(): string {
     const score = this.stats?.score;
@@ -65,11 +72,16 @@ export interface RouterOptions {
  * demoted providers at the back except for a small exploration share, and
  * providers behind an open breaker skipped.
  */
-export class Router {
+export class Router implements RouteSource {
   readonly #o: RouterOptions;
 
   constructor(options: RouterOptions) {
     this.#o = options;
+  }
+
+  /** The route as the dispatcher takes it: providers in order, skipped ones last and marked. */
+  plan(country: string, channel: Channel): readonly RouteChoice[] {
+    return this.route(country, channel).entries;
   }
 
   route(country: string, channel: Channel): RouteDecision {
@@ -82,8 +94,8 @@ export class Router {
         new RouteEntry(
           provider,
           tablePosition,
-          scored ? scorer.stats(provider.name, country, channel) : undefined,
-          this.#o.breakerState?.(provider.name, channel) ?? "closed",
+          scored ? scorer.stats(provider, country, channel) : undefined,
+          this.#o.breakerState?.(provider, channel) ?? "closed",
         ),
     );
     let ordered = entries;
@@ -138,7 +150,7 @@ export class Router {
       const stats = entry.stats;
       if (stats?.score === undefined) unscored.push(entry);
       else if (stats.completionRate >= floor && !entry.demoted) {
-        const expected = this.#o.costOf(entry.provider.name, country) / stats.completionRate;
+        const expected = this.#o.costOf(entry.provider, country) / stats.completionRate;
         entry.costNote = `expected cost per success ${expected.toFixed(4)}`;
         qualified.push([entry, expected]);
       } else {

@@ -1,10 +1,13 @@
-import type { ProviderAdapter } from "../providers/adapter.js";
 import { CHANNELS, type Channel } from "../verification/model.js";
-import { type RouteDecision, RouteEntry } from "./router.js";
 
 export interface RoutingTableConfig {
   default: readonly string[];
   countries: Readonly<Record<string, readonly string[]>>;
+}
+
+/** What the table needs to know of a provider: the channels it carries. */
+export interface RoutableProvider {
+  readonly channels: readonly Channel[];
 }
 
 /**
@@ -14,35 +17,26 @@ export interface RoutingTableConfig {
  * map lookup.
  */
 export class RoutingTable {
-  readonly #byCountry = new Map<string, ReadonlyMap<Channel, readonly ProviderAdapter[]>>();
-  readonly #fallback: ReadonlyMap<Channel, readonly ProviderAdapter[]>;
+  readonly #byCountry = new Map<string, ReadonlyMap<Channel, readonly string[]>>();
+  readonly #fallback: ReadonlyMap<Channel, readonly string[]>;
 
-  constructor(config: RoutingTableConfig, providers: ReadonlyMap<string, ProviderAdapter>) {
-    const resolve = (names: readonly string[]): ReadonlyMap<Channel, readonly ProviderAdapter[]> => {
-      const adapters = names.map((name) => {
-        const adapter = providers.get(name);
-        if (!adapter) throw new Error(`routing names unknown provider "${name}"`);
-        return adapter;
-      });
-      return new Map(CHANNELS.map((channel) => [channel, adapters.filter((a) => a.channels.includes(channel))]));
+  constructor(config: RoutingTableConfig, providers: ReadonlyMap<string, RoutableProvider>) {
+    const resolve = (names: readonly string[]): ReadonlyMap<Channel, readonly string[]> => {
+      for (const name of names) if (!providers.has(name)) throw new Error(`routing names unknown provider "${name}"`);
+      return new Map(CHANNELS.map((channel) => [channel, names.filter((name) => providers.get(name)!.channels.includes(channel))]));
     };
     this.#fallback = resolve(config.default);
     for (const [country, names] of Object.entries(config.countries)) this.#byCountry.set(country, resolve(names));
   }
 
   /** The providers to try for a country and channel, best first. */
-  providersFor(country: string, channel: Channel): readonly ProviderAdapter[] {
+  providersFor(country: string, channel: Channel): readonly string[] {
     return (this.#byCountry.get(country) ?? this.#fallback).get(channel) ?? [];
   }
 
-  /** The table as written, as a route decision (the `static` strategy). */
-  route(country: string, channel: Channel): RouteDecision {
-    return {
-      country,
-      channel,
-      strategy: "static",
-      entries: this.providersFor(country, channel).map((provider, tablePosition) => new RouteEntry(provider, tablePosition, undefined, "closed")),
-    };
+  /** The table as written, as the dispatcher takes a route (the `static` strategy without breakers). */
+  plan(country: string, channel: Channel): readonly { provider: string }[] {
+    return this.providersFor(country, channel).map((provider) => ({ provider }));
   }
 
   /** Channels other than `channel` with at least one provider for the country. */

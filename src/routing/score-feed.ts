@@ -1,5 +1,4 @@
 import type { VerificationEvent } from "../verification/model.js";
-import { CIRCUIT_OPEN } from "./breakers.js";
 import type { Scorer } from "./scorer.js";
 
 /**
@@ -20,7 +19,7 @@ export function scoreFeed(scorer: Scorer, costOf: (provider: string, country: st
           break;
         case "rejected":
           // A call the breaker refused while half-open never reached the provider: it says nothing new.
-          if (attempt && !attempt.error?.includes(CIRCUIT_OPEN)) scorer.recordRejected(attempt.provider, record.country, attempt.channel);
+          if (attempt && attempt.error?.kind !== "breaker_open") scorer.recordRejected(attempt.provider, record.country, attempt.channel);
           break;
         case "delivered":
           if (attempt) {

@@ -1,4 +1,4 @@
-import type { Logger } from "../verification/service.js";
+import type { Logger } from "../verification/ports.js";
 import { type BucketCounts, type Scorer, type SeriesBucket, TTD_BINS } from "./scorer.js";
 
 /**

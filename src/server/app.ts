@@ -2,40 +2,26 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { DescFile } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { file_grpc_health_v1_health } from "../../gen/grpc/health/v1/health_pb.js";
-import { file_verify_v1_verify } from "../../gen/verify/v1/verify_pb.js";
-import { file_verify_admin_v1_admin } from "../../gen/verify/admin/v1/admin_pb.js";
-import { adminAuthInterceptor, registerAdminHandlers } from "../api/admin-handlers.js";
-import { errorMappingInterceptor } from "../api/error-mapping.js";
-import { registerHealth } from "../api/health.js";
-import { registerReflection } from "../api/reflection.js";
-import { registerVerificationHandlers } from "../api/verification-handlers.js";
 import type { Config } from "../config/schema.js";
-import { TimeoutCaller } from "../dispatch/provider-caller.js";
-import { TimerLoop } from "../dispatch/timer-loop.js";
-import { RateLimits } from "../limits/rate-limits.js";
-import { MessageRenderer } from "../messages/templates.js";
-import { callbackUrl, type DeliveryReport, type ProviderAdapter } from "../providers/adapter.js";
-import { createProviders } from "../providers/registry.js";
-import { SimulatorProvider } from "../providers/simulator/simulator.js";
-import { BreakerBoard, DEFAULT_BREAKER } from "../routing/breakers.js";
-import { Router } from "../routing/router.js";
-import { RoutingTable } from "../routing/routing-table.js";
-import { scoreFeed } from "../routing/score-feed.js";
-import { ScoreSync } from "../routing/score-sync.js";
-import { Scorer } from "../routing/scorer.js";
-import { createStore } from "../store/create-store.js";
-import type { VerificationStore } from "../store/store.js";
+import type { TimerLoop } from "../dispatch/timer-loop.js";
+import type { BreakerBoard } from "../gateway/breakers.js";
+import type { ProviderAdapter } from "../providers/adapter.js";
+import type { Router } from "../routing/router.js";
+import type { Scorer } from "../routing/scorer.js";
+import type { VerificationService } from "../service/verification-service.js";
+import { type CreatedStore, createStore } from "../store/create-store.js";
 import { composeObservers, instrumentApp } from "../telemetry/app-telemetry.js";
 import { type AppLogger, createLogger } from "../telemetry/logger.js";
 import { startTelemetry, type Telemetry } from "../telemetry/telemetry.js";
 import { type Clock, systemClock } from "../verification/clock.js";
-import { CodeVault, cryptoRandom, type RandomSource } from "../verification/codes.js";
-import { VerificationService } from "../verification/service.js";
-import { type ListeningServer, listen } from "./http-server.js";
-import { createPlainRoutes } from "./plain-routes.js";
-import { createWebhookRoute } from "../webhooks/webhook-route.js";
+import { cryptoRandom, type RandomSource } from "../verification/codes.js";
+import type { VerificationStore } from "../verification/ports.js";
+import { buildProviders } from "./build-providers.js";
+import { buildRouting } from "./build-routing.js";
+import { buildVerification, codeSecret } from "./build-verification.js";
+import { buildHandler } from "./handler.js";
+import { listen } from "./http-server.js";
+import { ReceiptRelay } from "./receipt-relay.js";
 
 export interface AppOptions {
   logger?: AppLogger;
@@ -69,214 +55,119 @@ export interface App {
   close(): Promise<void>;
 }
 
-const SERVED = ["verify.v1.VerificationService", "verify.admin.v1.AdminService", "grpc.health.v1.Health"];
-
-/** Builds verifyd from a configuration and starts serving it. */
+/**
+ * Builds verifyd from a configuration and starts serving it: bind the port
+ * (so the app knows its address), then build each subsystem in dependency
+ * order (store, providers and gateway, routing, verification), then serve.
+ */
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.log.level);
   const clock = options.clock ?? systemClock;
-  const random = options.random ?? cryptoRandom;
-  const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
-
-  let secret = config.security.code_hmac_key;
-  if (!secret) {
-    logger.warn(
-      {},
-      "security.code_hmac_key is not set: using a random key for this process; codes will not survive a restart or work across instances",
-    );
-    secret = randomBytes(32).toString("base64");
-  }
-
-  const { store, limiterFactory, scoreStats } = await createStore(config.store, { now: () => clock.now(), logger });
-  let service: VerificationService | undefined;
-  const receipts = {
-    report(receipt: DeliveryReport) {
-      service?.handleReceipt(receipt).catch((error: unknown) => logger.error({ err: error, provider: receipt.provider }, "receipt failed"));
-    },
-  };
-  // Known for sure only once listening (port 0 picks one); until then nothing is sent.
-  let publicUrl = config.server.public_url?.replace(/\/+$/, "") ?? "";
-  const providers = createProviders(config.providers, { receipts, now: () => clock.now() });
-  const providerConfigs = new Map(config.providers.map((provider) => [provider.name, provider]));
-  const costOf = (provider: string, country: string) => {
-    const found = providerConfigs.get(provider);
-    return found ? (found.cost_by_country[country] ?? found.cost) : 0;
-  };
-  const breakers = new BreakerBoard(
-    new TimeoutCaller((name) => providerConfigs.get(name)?.timeout ?? 10_000),
-    (name) => {
-      const breaker = providerConfigs.get(name)?.breaker;
-      return breaker
-        ? {
-            errorThresholdPercentage: breaker.error_threshold_percentage,
-            volumeThreshold: breaker.volume_threshold,
-            resetTimeoutMs: breaker.reset_timeout,
-            rollingWindowMs: breaker.rolling_window,
-          }
-        : DEFAULT_BREAKER;
-    },
-    () => clock.now(),
-  );
-  const scoring = config.scoring;
-  const scorer = new Scorer(
-    {
-      windowMs: scoring.window,
-      buckets: scoring.buckets,
-      minSamples: scoring.min_samples,
-      explorationShare: scoring.exploration,
-      demoteBelow: scoring.demote_below,
-      demoteRelative: scoring.demote_relative,
-      qualityFloor: scoring.quality_floor,
-      weights: scoring.weights,
-      speedReferenceMs: scoring.speed_reference,
-    },
-    () => clock.now(),
-  );
-  // With a shared database every instance routes on the statistics of all of them; otherwise the scorer stays local.
-  const scoreSync =
-    scoring.enabled && scoreStats
-      ? new ScoreSync(scorer, scoreStats({ bucketMs: scorer.bucketMs, windowMs: scoring.window }), {
-          intervalMs: scoring.sync_interval,
-          logger,
-          now: () => clock.now(),
-        })
-      : undefined;
-  breakers.onTransition((transition) => {
-    if (transition.state === "open") scorer.recordBreakerOpen(transition.provider, transition.channel);
-    logger.warn({ provider: transition.provider, channel: transition.channel, state: transition.state }, "circuit breaker changed state");
-  });
-  const router = new Router({
-    table: new RoutingTable(config.routing, providers),
-    scorer: scoring.enabled ? scorer : undefined,
-    breakerState: (provider, channel) => breakers.state(provider, channel),
-    defaultStrategy: config.routing.strategy,
-    strategies: config.routing.strategies,
-    costOf,
-    random: options.routeRandom ?? Math.random,
-  });
-  let timers: TimerLoop | undefined;
+  const server = await listen(options.port ?? config.server.port, options.host ?? config.server.host);
+  const url = `http://${server.host === "0.0.0.0" || server.host === "::" ? "127.0.0.1" : server.host}:${server.port}`;
+  const publicUrl = config.server.public_url?.replace(/\/+$/, "") ?? url;
+  const created = await createStore(config.store, { now: () => clock.now(), logger });
   const telemetry = options.telemetry ?? startTelemetry();
   for (const warning of telemetry.settings.warnings) logger.warn({}, warning);
-  const observability = instrumentApp(telemetry, {
-    providers,
-    breakerState: (provider, channel) => breakers.state(provider, channel),
-    providerStats: scoring.enabled ? () => scorer.allStats() : undefined,
-    costOf,
-    timersInFlight: () => timers?.pending ?? 0,
-  });
-  if (observability.onBreakerTransition) breakers.onTransition(observability.onBreakerTransition);
-
-  service = new VerificationService(
-    {
-      store,
-      routing: router,
-      caller: observability.traceCalls(breakers),
-      observer: composeObservers(scoring.enabled ? scoreFeed(scorer, costOf) : undefined, observability.observer),
-      vault: new CodeVault(secret, random),
-      limits: new RateLimits(config.rate_limits, limiterFactory),
-      messages: new MessageRenderer({
-        templates: config.messages.templates,
-        webOtpDomain: config.messages.web_otp_domain,
-        androidAppHash: config.messages.android_app_hash,
-      }),
-      policy: {
-        codeLength: config.policy.code_length,
-        codeTtlMs: config.policy.code_ttl,
-        deliveryWindowMs: config.policy.delivery_window,
-        maxCheckAttempts: config.policy.max_check_attempts,
-        resendMinIntervalMs: config.policy.resend_min_interval,
-        autoEscalate: config.policy.auto_escalate,
-        defaultLocale: config.policy.default_locale,
-        brand: config.messages.brand,
-      },
-      clock,
-      random,
-      logger,
-      instanceId,
-      leaseMs: config.timers.lease,
-      wakeTimers: observability.detached(() => timers?.wake()),
-      callbackUrlFor: (provider, reference) => callbackUrl(publicUrl, provider, reference),
-      currentTraceContext: observability.currentTraceContext,
-    },
-    providers.values(),
-  );
-  const verification = service;
-  timers = new TimerLoop(store, observability.traceTimers((record) => verification.runDue(record)), {
-    owner: instanceId,
-    pollIntervalMs: config.timers.poll_interval,
-    leaseMs: config.timers.lease,
-    batchSize: config.timers.batch_size,
-    clock,
-    onLateness: observability.onTimerLateness(options.onTimerLateness),
-    onError: (error, record) => logger.error({ err: error, verificationId: record?.id }, "timer work failed"),
-  });
+  const parts = buildSubsystems(config, options, { logger, clock, created, telemetry, publicUrl });
+  const { store } = created;
 
   const shutdown = new AbortController();
-  let draining = false;
-  const isServing = async () => !draining && (await store.ready());
-  const simulators = [...providers.values()].filter((provider) => provider instanceof SimulatorProvider);
-  const handler = connectNodeAdapter({
-    routes: (connectRouter) => {
-      registerVerificationHandlers(connectRouter, verification, shutdown.signal);
-      registerHealth(connectRouter, { services: SERVED, isServing, shutdown: shutdown.signal });
-      registerAdminHandlers(connectRouter, { providers, router, scorer, breakerState: (provider, channel) => breakers.state(provider, channel) });
-      options.extraRoutes?.(connectRouter);
-      registerReflection(connectRouter, [file_verify_v1_verify, file_verify_admin_v1_admin, file_grpc_health_v1_health, ...(options.extraFiles ?? [])], [
-        ...SERVED,
-        ...(options.extraFiles ?? []).flatMap((file) => file.services.map((s) => s.typeName)),
-        "grpc.reflection.v1.ServerReflection",
-        "grpc.reflection.v1alpha.ServerReflection",
-      ]);
-    },
-    interceptors: [...observability.interceptors, errorMappingInterceptor(logger), adminAuthInterceptor(config.admin.token)],
-    // Requests are small; a 1 MiB cap keeps a hostile body from costing memory.
-    readMaxBytes: 1 << 20,
-    fallback: createPlainRoutes({
-      isServing,
-      simulators,
-      metrics: observability.prometheusText,
-      webhooks: createWebhookRoute({
-        providers,
-        publicUrl: () => publicUrl,
-        onReport: (report) => verification.handleReceipt(report),
-        logger,
-      }),
+  const draining = { now: false };
+  server.serve(
+    buildHandler({
+      ...parts,
+      config,
+      logger,
+      service: parts.verification.service,
+      router: parts.routing.router,
+      scorer: parts.routing.scorer,
+      adapters: parts.providers.adapters,
+      gateway: parts.providers.gateway,
+      publicUrl,
+      shutdown: shutdown.signal,
+      isServing: async () => !draining.now && (await store.ready()),
+      extraRoutes: options.extraRoutes,
+      extraFiles: options.extraFiles,
     }),
+  );
+  const { providers, routing, verification } = parts;
+  verification.timers.start();
+  routing.scoreSync?.start();
+  logger.info({ url, providers: [...providers.adapters.keys()], store: config.store.type }, "verifyd listening");
+
+  const close = once(async () => {
+    draining.now = true;
+    shutdown.abort();
+    await server.close(config.server.shutdown_grace);
+    await verification.timers.stop();
+    providers.gateway.close();
+    for (const adapter of providers.adapters.values()) await adapter.close?.();
+    // Before the store closes: what this instance recorded since the last round is sent on the way out.
+    await routing.scoreSync?.stop();
+    await store.close();
+    if (!options.telemetry) await telemetry.shutdown();
+    logger.info({}, "verifyd stopped");
   });
-
-  const server: ListeningServer = await listen(handler, options.port ?? config.server.port, options.host ?? config.server.host);
-  const url = `http://${server.host === "0.0.0.0" || server.host === "::" ? "127.0.0.1" : server.host}:${server.port}`;
-  publicUrl ||= url;
-  timers.start();
-  scoreSync?.start();
-  logger.info({ url, providers: [...providers.keys()], store: config.store.type }, "verifyd listening");
-
-  let closing: Promise<void> | undefined;
   return {
     port: server.port,
     url,
-    service: verification,
+    service: verification.service,
     store,
-    providers,
-    timers,
-    scorer,
-    breakers,
-    router,
-    close() {
-      closing ??= (async () => {
-        draining = true;
-        shutdown.abort();
-        await server.close(config.server.shutdown_grace);
-        await timers.stop();
-        breakers.close();
-        for (const provider of providers.values()) await provider.close?.();
-        // Before the store closes: what this instance recorded since the last round is sent on the way out.
-        await scoreSync?.stop();
-        await store.close();
-        if (!options.telemetry) await telemetry.shutdown();
-        logger.info({}, "verifyd stopped");
-      })();
-      return closing;
-    },
+    providers: providers.adapters,
+    timers: verification.timers,
+    scorer: routing.scorer,
+    breakers: providers.gateway.breakers,
+    router: routing.router,
+    close,
   };
+}
+
+/**
+ * The subsystems, each from its builder. The receipt inbox exists before the
+ * service it relays to (adapters need it, and the gateway the service sends
+ * through needs the adapters); metrics read the gateway, scorer and timers
+ * only at scrape time, once all exist.
+ */
+function buildSubsystems(
+  config: Config,
+  options: AppOptions,
+  env: { logger: AppLogger; clock: Clock; created: CreatedStore; telemetry: Telemetry; publicUrl: string },
+) {
+  const { logger, clock, created } = env;
+  const inbox = new ReceiptRelay(logger);
+  const observability = instrumentApp(env.telemetry, {
+    get providers() {
+      return providers.adapters;
+    },
+    breakerState: (provider, channel) => providers.gateway.breakerState(provider, channel),
+    providerStats: config.scoring.enabled ? () => routing.scorer.allStats() : undefined,
+    costOf: (provider, country) => providers.costOf(provider, country),
+    timersInFlight: () => verification.timers.pending,
+  });
+  const providers = buildProviders(config, { clock, inbox, publicUrl: env.publicUrl, observability });
+  if (observability.onBreakerTransition) providers.gateway.onBreakerTransition(observability.onBreakerTransition);
+  const routing = buildRouting(config, { ...providers, clock, logger, scoreStats: created.scoreStats, random: options.routeRandom });
+  const verification = buildVerification(config, {
+    store: created.store,
+    gateway: providers.gateway,
+    routes: routing.router,
+    observer: composeObservers(routing.observer, observability.observer),
+    limiterFactory: created.limiterFactory,
+    clock,
+    random: options.random ?? cryptoRandom,
+    logger,
+    instanceId: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
+    secret: codeSecret(config, logger),
+    observability,
+    onTimerLateness: options.onTimerLateness,
+  });
+  inbox.connect(verification.service);
+  return { inbox, observability, providers, routing, verification };
+}
+
+/** The first call runs `fn`; later calls get the same promise. */
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= fn());
 }

@@ -4,13 +4,14 @@ import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 type NodeHandlerFn = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
 type NodeServerRequest = Parameters<NodeHandlerFn>[0];
 type NodeServerResponse = Parameters<NodeHandlerFn>[1];
-import type { SimulatorProvider } from "../providers/simulator/simulator.js";
+import type { SentMessage } from "../providers/adapter.js";
 
 type Response = NodeServerResponse;
 
 export interface PlainRoutesOptions {
   isServing(): Promise<boolean>;
-  simulators: readonly SimulatorProvider[];
+  /** What providers that keep an outbox (the simulator) sent; undefined when none does. */
+  outbox(to: string | undefined): SentMessage[] | undefined;
   webhooks(request: NodeServerRequest, response: NodeServerResponse, pathname: string, search: string): Promise<void>;
   /** Prometheus text for GET /metrics; absent when metrics are off (404). */
   metrics?: () => Promise<string | undefined>;
@@ -46,9 +47,8 @@ export function createPlainRoutes(options: PlainRoutesOptions): NodeHandlerFn {
         );
         return;
       case "GET /sim/outbox": {
-        if (options.simulators.length === 0) return json(response, 404, { error: "no simulator is configured" });
-        const to = url.searchParams.get("to") ?? undefined;
-        const messages = options.simulators.flatMap((simulator) => simulator.outbox(to)).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+        const messages = options.outbox(url.searchParams.get("to") ?? undefined);
+        if (!messages) return json(response, 404, { error: "no simulator is configured" });
         return json(response, 200, { messages });
       }
       default:

@@ -1,17 +1,20 @@
 import type { Interceptor } from "@connectrpc/connect";
 import { context, ROOT_CONTEXT } from "@opentelemetry/api";
-import type { ProviderCaller } from "../dispatch/provider-caller.js";
-import type { BreakerTransition } from "../routing/breakers.js";
-import type { VerificationEvent, VerificationRecord } from "../verification/model.js";
+import type { BreakerTransition } from "../gateway/breakers.js";
+import type { VerificationRecord } from "../verification/model.js";
+import type { EventObserver } from "../verification/ports.js";
 import { type MetricSources, VerifydMetrics } from "./metrics.js";
 import { receiptSpans } from "./receipt-spans.js";
 import { rpcTelemetryInterceptor } from "./rpc-interceptor.js";
 import type { Telemetry } from "./telemetry.js";
 import { traceTimerWork } from "./timer-spans.js";
 import { currentTraceparent } from "./trace-context.js";
-import { TracingCaller } from "./tracing-caller.js";
+import { type CallDecorator, tracingDecorator } from "./tracing-caller.js";
 
-type Observer = (events: readonly VerificationEvent[]) => void;
+export type { CallDecorator } from "./tracing-caller.js";
+export type { MetricSources } from "./metrics.js";
+
+type Observer = EventObserver;
 type TimerHandler = (record: VerificationRecord) => Promise<void>;
 
 /**
@@ -22,16 +25,20 @@ type TimerHandler = (record: VerificationRecord) => Promise<void>;
 export interface AppTelemetry {
   /** Goes first in the Connect interceptor list. */
   readonly interceptors: Interceptor[];
-  /** Wraps the breaker-guarded caller with attempt spans. */
-  traceCalls(inner: ProviderCaller): ProviderCaller;
-  /** For VerificationServiceDeps.observer, next to the scorer's feed. */
+  /**
+   * For GatewayOptions.decorate: wraps the gateway's breaker-guarded caller
+   * with attempt spans; the identity when tracing is off.
+   */
+  readonly traceCalls: CallDecorator;
+  /** For the record writer's observer (ServiceDeps), next to the scorer's feed. */
   readonly observer: Observer | undefined;
-  /** For VerificationServiceDeps.currentTraceContext. */
+  /** For ServiceDeps.currentTraceContext. */
   readonly currentTraceContext: (() => string | undefined) | undefined;
   /** Wraps the timer loop's handler: resends get spans linked to their Start. */
   traceTimers(handler: TimerHandler): TimerHandler;
   /** The timer loop's lateness callback: the lateness histogram, plus `also` (benchmarks). */
   onTimerLateness(also?: (lateMs: number) => void): ((lateMs: number) => void) | undefined;
+  /** For Gateway.onBreakerTransition: the transitions counter. */
   readonly onBreakerTransition: ((transition: BreakerTransition) => void) | undefined;
   /** Prometheus text for GET /metrics; undefined when metrics are off. */
   readonly prometheusText: (() => Promise<string | undefined>) | undefined;
@@ -51,7 +58,7 @@ export function instrumentApp(telemetry: Telemetry, sources: MetricSources): App
   const receipts = tracer ? receiptSpans(tracer) : undefined;
   return {
     interceptors: tracer || metrics ? [rpcTelemetryInterceptor({ tracer, metrics, propagator: telemetry.propagator })] : [],
-    traceCalls: (inner) => (tracer ? new TracingCaller(inner, tracer, sources.breakerState) : inner),
+    traceCalls: tracer ? tracingDecorator(tracer) : (inner) => inner,
     observer: composeObservers(metrics && ((events) => metrics.observe(events)), receipts),
     currentTraceContext: tracer ? currentTraceparent : undefined,
     traceTimers: (handler) => (tracer ? traceTimerWork(tracer, handler) : handler),

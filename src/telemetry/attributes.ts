@@ -1,4 +1,5 @@
-import { PROVIDER_ERROR_KINDS, type ProviderErrorKind } from "../providers/adapter.js";
+import { describeReason } from "../verification/describe.js";
+import type { AttemptError, AttemptReason, FailoverKind, SkippedProvider } from "../verification/model.js";
 
 /**
  * Span attribute names. The RPC ones follow the OpenTelemetry semantic
@@ -34,38 +35,35 @@ export const ATTR = {
 } as const;
 
 /** Why a verification moved on to another provider; a closed set, fit for a metric label. */
-export type FailoverReason = "rejected" | "no_receipt" | "undelivered" | "breaker_open" | "escalated";
+export type FailoverReason = FailoverKind | "breaker_open";
 
 /**
- * The failover reason in the domain's wording ("rejected: no_route",
- * "no_receipt", "undelivered", "escalated to voice"), as a label; undefined
- * for reasons that are not a failover ("start", "resend", "takeover").
+ * The failover that led to an attempt, as a label (its cause's kind:
+ * rejected, no_receipt, undelivered, escalated); undefined for attempts that
+ * are not a failover (start, resend, takeover) or whose reason was not kept.
  */
-export function failoverReasonOf(reason: string | undefined): FailoverReason | undefined {
-  if (!reason) return undefined;
-  if (reason.startsWith("rejected")) return "rejected";
-  if (reason.startsWith("no_receipt")) return "no_receipt";
-  if (reason.startsWith("undelivered")) return "undelivered";
-  if (reason.startsWith("escalated")) return "escalated";
-  return undefined;
+export function failoverReasonOf(reason: AttemptReason | undefined): FailoverKind | undefined {
+  return reason?.kind === "failover" ? reason.cause.kind : undefined;
 }
 
-/**
- * Providers an event says were passed over for an open breaker. The domain
- * notes them as "skipped sim-a (circuit open (table position 1)), sim-b (…)"
- * in a FAILOVER, SUBMITTED or REJECTED reason; provider names are
- * `[a-z0-9][a-z0-9_-]*` (config schema), so they cannot be confused with the
- * text around them.
- */
-export function skippedForOpenBreaker(reason: string | undefined): string[] {
-  if (!reason?.includes("skipped ")) return [];
-  return [...reason.matchAll(/(?:skipped |, )([a-z0-9][a-z0-9_-]{0,62}) \(circuit open/g)].map((match) => match[1]!);
+/** What led to an attempt, worded as the domain words it ("start", "rejected: no_route", "escalated to voice"). */
+export function attemptReasonText(reason: AttemptReason | undefined): string {
+  return reason ? describeReason(reason) : "unknown";
 }
 
-/** The provider error kind at the head of an attempt's error ("no_route: ..."), else "other". */
-export function errorKindOf(error: string | undefined): ProviderErrorKind | "other" {
-  const head = error?.split(":", 1)[0]?.trim();
-  return PROVIDER_ERROR_KINDS.includes(head as ProviderErrorKind) ? (head as ProviderErrorKind) : "other";
+/** The providers of a route passed over because their breaker was open. */
+export function skippedForOpenBreaker(skipped: readonly SkippedProvider[] | undefined): string[] {
+  return skipped ? skipped.filter((entry) => entry.why === "breaker_open").map((entry) => entry.provider) : [];
+}
+
+/** Providers passed over, as "<name> (<why>)" (e.g. "sim-a (breaker_open)"), for the route.skipped attribute. */
+export function skippedAttribute(skipped: readonly SkippedProvider[]): string[] {
+  return skipped.map((entry) => `${entry.provider} (${entry.why})`);
+}
+
+/** An attempt's error kind as a label; "other" when the attempt has no error on record. */
+export function errorKindOf(error: AttemptError | undefined): AttemptError["kind"] | "other" {
+  return error?.kind ?? "other";
 }
 
 /** An ISO 3166-1 alpha-2 code as a label; anything else (which the domain never produces) as "unknown", so labels stay bounded. */

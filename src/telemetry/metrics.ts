@@ -1,9 +1,9 @@
 import type { Counter, Histogram, Meter, UpDownCounter } from "@opentelemetry/api";
 import type { ProviderAdapter } from "../providers/adapter.js";
-import type { BreakerState, BreakerTransition } from "../routing/breakers.js";
+import type { BreakerState, BreakerTransition } from "../gateway/breakers.js";
 import type { ProviderStats } from "../routing/scorer.js";
 import type { Attempt, Channel, VerificationEvent, VerificationRecord } from "../verification/model.js";
-import { countryLabel, errorKindOf, type FailoverReason, failoverReasonOf, skippedForOpenBreaker } from "./attributes.js";
+import { countryLabel, errorKindOf, type FailoverReason, skippedForOpenBreaker } from "./attributes.js";
 
 /**
  * Every metric verifyd exports, by its Prometheus name (what dashboards and
@@ -137,13 +137,13 @@ export class VerifydMetrics {
           const labels = series(attempt, record);
           this.#sends.add(1, { ...labels, outcome: "accepted", error_kind: "none" });
           this.#spend.add(this.#costOf(attempt.provider, record.country), labels);
-          this.#breakerSkips(event, attempt.channel, record);
+          if (skipsCountedAtOutcome(attempt)) this.#breakerSkips(event, attempt.channel, record);
           break;
         }
         case "rejected":
           if (!attempt) break;
           this.#sends.add(1, { ...series(attempt, record), outcome: "rejected", error_kind: errorKindOf(attempt.error) });
-          this.#breakerSkips(event, attempt.channel, record);
+          if (skipsCountedAtOutcome(attempt)) this.#breakerSkips(event, attempt.channel, record);
           break;
         case "delivered":
           if (!attempt) break;
@@ -158,10 +158,9 @@ export class VerifydMetrics {
         case "failover": {
           // The new attempt is event.attemptNumber; the provider left behind is the one before it.
           const left = event.attemptNumber ? record.attempts[event.attemptNumber - 2] : undefined;
-          const reason = failoverReasonOf(event.reason);
-          if (left && reason) this.#failover(left.provider, left.channel, record, reason);
+          if (left && event.cause) this.#failover(left.provider, left.channel, record, event.cause.kind);
           const next = attempt ?? record.attempts.at(-1);
-          this.#breakerSkips(event, next?.channel ?? record.channel, record);
+          if (!next || !skipsCountedAtOutcome(next)) this.#breakerSkips(event, next?.channel ?? record.channel, record);
           break;
         }
         case "verified": {
@@ -214,8 +213,20 @@ export class VerifydMetrics {
 
   /** Providers an event says were passed over for an open breaker: a failover away from each. */
   #breakerSkips(event: VerificationEvent, channel: Channel, record: VerificationRecord): void {
-    for (const provider of skippedForOpenBreaker(event.reason)) this.#failover(provider, channel, record, "breaker_open");
+    for (const provider of skippedForOpenBreaker(event.skipped)) this.#failover(provider, channel, record, "breaker_open");
   }
+}
+
+/**
+ * Where an attempt's passed-over providers are counted, so that each attempt's
+ * skips count once although several of its events list them. An attempt the
+ * dispatcher begins after a failover or a skip is announced by a failover
+ * event, which counts them. Start's first attempt is written with the new
+ * verification and has no failover event: its skips count at its send's
+ * outcome (submitted or rejected) instead.
+ */
+function skipsCountedAtOutcome(attempt: Attempt): boolean {
+  return attempt.reason?.kind === "start";
 }
 
 function series(attempt: Attempt, record: VerificationRecord): { provider: string; country: string; channel: Channel } {

@@ -1,4 +1,5 @@
 import { type Attributes, SpanKind, SpanStatusCode, type Tracer } from "@opentelemetry/api";
+import { describeError } from "../verification/describe.js";
 import type { VerificationEvent } from "../verification/model.js";
 import { ATTR } from "./attributes.js";
 import { maskPhonesIn } from "./logger.js";
@@ -32,7 +33,9 @@ export function receiptSpans(tracer: Tracer): (events: readonly VerificationEven
       }
       const span = tracer.startSpan(`receipt ${attempt.provider}`, { kind: SpanKind.INTERNAL, attributes }, contextOf(record.traceContext));
       span.addEvent("delivery_receipt", attributes, event.type === "delivered" && attempt.deliveredAt !== undefined ? attempt.deliveredAt : event.at);
-      if (event.type === "undelivered") span.setStatus({ code: SpanStatusCode.ERROR, message: maskPhonesIn(event.reason ?? "undelivered") });
+      if (event.type === "undelivered") {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: maskPhonesIn(event.error ? describeError(event.error) : "undelivered") });
+      }
       span.end();
     }
   };

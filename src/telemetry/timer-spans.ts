@@ -1,7 +1,7 @@
 import { context, createContextKey, type HrTime, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type Tracer } from "@opentelemetry/api";
 import { hrTime } from "@opentelemetry/core";
-import type { VerificationRecord } from "../verification/model.js";
-import { ATTR, failoverReasonOf } from "./attributes.js";
+import type { AttemptReason, VerificationRecord } from "../verification/model.js";
+import { ATTR, attemptReasonText, failoverReasonOf } from "./attributes.js";
 import { linksTo } from "./trace-context.js";
 
 /** Timer work in progress, whose span exists only once it sends something. */
@@ -40,16 +40,18 @@ export function traceTimerWork(tracer: Tracer, handler: (record: VerificationRec
 
 /**
  * The span of the timer work running in this context, started on first use
- * (its start time is when the work began); undefined outside timer work.
+ * (its start time is when the work began) and named for what led to the
+ * attempt: "resend (no_receipt)", "resend (takeover)"; undefined outside
+ * timer work.
  */
-export function timerSpanFor(tracer: Tracer, reason: string): Span | undefined {
+export function timerSpanFor(tracer: Tracer, reason: AttemptReason | undefined): Span | undefined {
   const work = context.active().getValue(TIMER_WORK) as TimerWork | undefined;
   if (!work) return undefined;
   if (!work.span) {
     const { record } = work;
-    const kind = failoverReasonOf(reason) ?? reason;
+    const failover = failoverReasonOf(reason);
     work.span = tracer.startSpan(
-      `resend (${kind})`,
+      `resend (${failover ?? reason?.kind ?? "unknown"})`,
       {
         kind: SpanKind.INTERNAL,
         root: true,
@@ -59,8 +61,8 @@ export function timerSpanFor(tracer: Tracer, reason: string): Span | undefined {
           [ATTR.verificationId]: record.id,
           [ATTR.country]: record.country,
           [ATTR.channel]: record.channel,
-          [ATTR.attemptReason]: reason,
-          ...(failoverReasonOf(reason) ? { [ATTR.failoverReason]: failoverReasonOf(reason) } : {}),
+          [ATTR.attemptReason]: attemptReasonText(reason),
+          ...(failover ? { [ATTR.failoverReason]: failover } : {}),
         },
       },
       ROOT_CONTEXT,

@@ -1,9 +1,12 @@
 import { type Attributes, context, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
-import type { ProviderCaller, SendOutcome } from "../dispatch/provider-caller.js";
+import type { BreakerState } from "../gateway/breakers.js";
+import type { GatewayOptions } from "../gateway/gateway.js";
+import type { ProviderCaller } from "../gateway/provider-caller.js";
 import type { OutboundMessage, ProviderAdapter } from "../providers/adapter.js";
-import type { BreakerState } from "../routing/breakers.js";
+import { describeError } from "../verification/describe.js";
 import type { Channel } from "../verification/model.js";
-import { ATTR, failoverReasonOf } from "./attributes.js";
+import type { SendOutcome } from "../verification/ports.js";
+import { ATTR, attemptReasonText, failoverReasonOf, skippedAttribute } from "./attributes.js";
 import { maskPhone, maskPhonesIn } from "./logger.js";
 import { timerSpanFor } from "./timer-spans.js";
 
@@ -28,21 +31,22 @@ export class TracingCaller implements ProviderCaller {
 
   async send(adapter: ProviderAdapter, message: OutboundMessage): Promise<SendOutcome> {
     const { attemptContext } = message;
-    const reason = attemptContext?.reason ?? "unknown";
-    const failover = failoverReasonOf(reason) ?? (attemptContext?.skipped?.length ? "breaker_open" : undefined);
+    const reason = attemptContext?.reason;
+    const skipped = attemptContext?.skipped;
+    const failover = failoverReasonOf(reason) ?? (skipped?.length ? "breaker_open" : undefined);
     // Literal keys (the names in ATTR): V8 builds such an object from a fixed shape, which matters per attempt.
     const attributes: Attributes = {
       "verifyd.provider": adapter.name,
       "verifyd.channel": message.channel,
       "verifyd.country": attemptContext?.country ?? "unknown",
       "verifyd.attempt.number": message.reference.attemptNumber,
-      "verifyd.attempt.reason": reason,
+      "verifyd.attempt.reason": attemptReasonText(reason),
       "verifyd.verification.id": message.reference.verificationId,
       "verifyd.phone_number": maskPhone(message.to),
       "verifyd.breaker.state": this.#breakerState(adapter.name, message.channel),
     };
     if (failover) attributes[ATTR.failoverReason] = failover;
-    if (attemptContext?.skipped?.length) attributes[ATTR.skipped] = [...attemptContext.skipped];
+    if (skipped?.length) attributes[ATTR.skipped] = skippedAttribute(skipped);
 
     const timerSpan = timerSpanFor(this.#tracer, reason);
     const parent = timerSpan ? trace.setSpan(context.active(), timerSpan) : context.active();
@@ -52,10 +56,10 @@ export class TracingCaller implements ProviderCaller {
       if (outcome.ok) {
         span.setAttributes({ [ATTR.attemptOutcome]: "accepted", [ATTR.providerMessageId]: outcome.providerMessageId });
       } else {
+        const { error } = outcome;
         // The breaker answers for a provider it has opened without calling it.
-        const skippedByBreaker = outcome.message.startsWith("circuit open");
-        span.setAttributes({ [ATTR.attemptOutcome]: skippedByBreaker ? "breaker_open" : "rejected", [ATTR.errorKind]: outcome.kind });
-        span.setStatus({ code: SpanStatusCode.ERROR, message: maskPhonesIn(`${outcome.kind}: ${outcome.message}`) });
+        span.setAttributes({ [ATTR.attemptOutcome]: error.kind === "breaker_open" ? "breaker_open" : "rejected", [ATTR.errorKind]: error.kind });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: maskPhonesIn(describeError(error)) });
       }
       return outcome;
     } catch (error) {
@@ -74,4 +78,12 @@ function spanName(provider: string): string {
   let name = spanNames.get(provider);
   if (name === undefined) spanNames.set(provider, (name = `send ${provider}`));
   return name;
+}
+
+/** What GatewayOptions.decorate takes: wraps the breaker-guarded caller, reading the breaker's state per attempt. */
+export type CallDecorator = NonNullable<GatewayOptions["decorate"]>;
+
+/** Attempt spans around the gateway's breaker-guarded caller, for GatewayOptions.decorate. */
+export function tracingDecorator(tracer: Tracer): CallDecorator {
+  return (inner, breakerState) => new TracingCaller(inner, tracer, breakerState);
 }

@@ -1,7 +1,9 @@
 /**
  * The verification record and its events, as the domain sees them. Plain data
  * with no transport or storage types, so every store can persist it as is and
- * the API layer can translate it to protobuf.
+ * the API layer can translate it to protobuf. Why something happened is data
+ * here (an error kind, a failover cause, the providers passed over); words are
+ * made only where a person reads them (src/api/reason-text.ts, log lines).
  */
 
 export const CHANNELS = ["sms", "voice", "whatsapp"] as const;
@@ -35,13 +37,7 @@ export type EventType =
   | "failed";
 
 /** Statuses after which nothing changes any more. */
-export const FINISHED_STATUSES: ReadonlySet<VerificationStatus> = new Set([
-  "verified",
-  "failed",
-  "expired",
-  "locked",
-  "canceled",
-]);
+export const FINISHED_STATUSES: ReadonlySet<VerificationStatus> = new Set(["verified", "failed", "expired", "locked", "canceled"]);
 
 export const TERMINAL_EVENTS: ReadonlySet<EventType> = new Set(["verified", "expired", "locked", "canceled", "failed"]);
 
@@ -49,13 +45,60 @@ export function isFinished(status: VerificationStatus): boolean {
   return FINISHED_STATUSES.has(status);
 }
 
+/** A record is active while its code may still be sent or checked. */
+export function isActive(record: Pick<VerificationRecord, "status">): boolean {
+  return !isFinished(record.status);
+}
+
+/**
+ * Why a provider refused a send. `invalid_number` is about the number itself,
+ * every other kind is about the provider or its route.
+ */
+export type ProviderErrorKind = "invalid_number" | "no_route" | "rate_limited" | "auth" | "unavailable";
+
+export const PROVIDER_ERROR_KINDS: readonly ProviderErrorKind[] = ["invalid_number", "no_route", "rate_limited", "auth", "unavailable"];
+
+/**
+ * What went wrong with one attempt: the provider refused it (its kind), the
+ * breaker refused it without calling the provider (`breaker_open`), or the
+ * provider reported it undelivered after accepting it.
+ */
+export interface AttemptError {
+  kind: ProviderErrorKind | "breaker_open" | "undelivered";
+  /** The provider's own words (or ours, for a timeout); for people, never parsed. */
+  message: string;
+}
+
+/** Why a provider in the route was passed over without being called. */
+export type SkipReason = "breaker_open";
+
+export interface SkippedProvider {
+  provider: string;
+  why: SkipReason;
+}
+
+/** Why the dispatcher moved away from the previous attempt. */
+export type FailoverCause =
+  | { kind: "rejected"; error: AttemptError }
+  | { kind: "no_receipt" }
+  | { kind: "undelivered" }
+  | { kind: "escalated"; from: Channel; to: Channel };
+
+export type FailoverKind = FailoverCause["kind"];
+
+/** What led to an attempt. */
+export type AttemptReason = { kind: "start" } | { kind: "resend" } | { kind: "takeover" } | { kind: "failover"; cause: FailoverCause };
+
 export interface Attempt {
   number: number;
   provider: string;
   channel: Channel;
   status: AttemptStatus;
-  /** Error kind and message, "no_route: ..." */
-  error?: string;
+  error?: AttemptError;
+  /** What led to this attempt; absent on records written before it was kept. */
+  reason?: AttemptReason;
+  /** Providers of the route passed over on the way to this one. */
+  skipped?: SkippedProvider[];
   idempotencyKey: string;
   providerMessageId?: string;
   startedAt: number;
@@ -115,18 +158,31 @@ export interface VerificationRecord {
   version: number;
 }
 
-export interface VerificationEvent {
+/** The typed facts an event carries besides its type; which are set depends on the type. */
+export interface EventFacts {
+  provider?: string;
+  attemptNumber?: number;
+  /** failover: why the dispatcher moved on. */
+  cause?: FailoverCause;
+  /** rejected, undelivered: what went wrong with the attempt. */
+  error?: AttemptError;
+  /** submitted, rejected, failover, fallback_available, failed: providers passed over. */
+  skipped?: SkippedProvider[];
+  /** fallback_available: the channels the caller may offer instead. */
+  offered?: Channel[];
+  /** check_failed: attempts left before the verification locks. */
+  attemptsLeft?: number;
+}
+
+export interface VerificationEvent extends EventFacts {
   verificationId: string;
   sequence: number;
   type: EventType;
   verification: VerificationRecord;
-  provider?: string;
-  reason?: string;
-  attemptNumber?: number;
   at: number;
 }
 
-/** A record is active while its code may still be sent or checked. */
-export function isActive(record: Pick<VerificationRecord, "status">): boolean {
-  return !isFinished(record.status);
+/** An event as a transition emits it, before it has a sequence number and a snapshot. */
+export interface PendingEvent extends EventFacts {
+  type: Exclude<EventType, "snapshot">;
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { type DeliveryReport, type ProviderAdapter, WebhookError } from "../providers/adapter.js";
-import type { Logger } from "../verification/service.js";
+import type { Logger, ReceiptInbox } from "../verification/ports.js";
 
 /** Receipts are small; anything bigger is not a receipt. */
 export const WEBHOOK_MAX_BYTES = 64 * 1024;
@@ -10,7 +10,8 @@ export interface WebhookRouteOptions {
   providers: ReadonlyMap<string, ProviderAdapter>;
   /** The public base URL (server.public_url): provider signatures cover the URL they called. */
   publicUrl(): string;
-  onReport(report: DeliveryReport): Promise<void>;
+  /** Where the receipts a webhook carried go: the same inbox the simulator reports to. */
+  inbox: ReceiptInbox;
   logger: Logger;
 }
 
@@ -48,7 +49,7 @@ export function createWebhookRoute(options: WebhookRouteOptions) {
         headers,
         body,
       });
-      for (const report of result.reports) await options.onReport(report);
+      for (const report of result.reports) await options.inbox.report(report);
       const status = result.status ?? 200;
       (response as ServerResponse).writeHead(status, { "content-type": result.contentType ?? "text/plain" });
       response.end(result.body ?? "");

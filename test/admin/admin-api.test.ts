@@ -1,16 +1,21 @@
+import type { Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { BreakerState, type ProviderInfo, RoutingStrategy } from "../../gen/verify/admin/v1/admin_pb.js";
+import { AdminService, BreakerState, type ProviderInfo, RoutingStrategy } from "../../gen/verify/admin/v1/admin_pb.js";
 import { AttemptStatus, Channel } from "../../gen/verify/v1/verify_pb.js";
-import { type AdminTestServer, eventually, startAdminTestApp } from "./harness.js";
+import { eventually } from "../support/eventually.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { ADMIN_SCENARIO } from "./scenario.js";
 
 /**
  * The admin service through a real server and a real Connect client, with
  * no admin.token configured (the security suite covers the guarded case).
  * Tests in this file share one server and run in order: counts build up.
  */
-let server: AdminTestServer;
+let server: TestServer;
+let admin: Client<typeof AdminService>;
 beforeAll(async () => {
-  server = await startAdminTestApp();
+  server = await startTestServer({ config: ADMIN_SCENARIO });
+  admin = server.client(AdminService);
 });
 afterAll(async () => {
   await server?.close();
@@ -23,22 +28,13 @@ const byName = (providers: ProviderInfo[], name: string) => {
 };
 
 async function start(phoneNumber: string) {
-  const { verification } = await server.verification.start({ phoneNumber });
+  const { verification } = await server.connectH1.start({ phoneNumber });
   return verification!;
-}
-
-/** The code the simulator "delivered" to `to`, read from its outbox. */
-async function codeSentTo(to: string): Promise<string> {
-  const response = await fetch(`${server.app.url}/sim/outbox?to=${encodeURIComponent(to)}`);
-  const { messages } = (await response.json()) as { messages: Array<{ body: string }> };
-  const code = /\d{6}/.exec(messages[0]?.body ?? "")?.[0];
-  if (!code) throw new Error(`no code sent to ${to}`);
-  return code;
 }
 
 describe("AdminService.ListProviders", () => {
   test("shows every provider's channels, price and closed breakers before any traffic", async () => {
-    const { providers } = await server.admin.listProviders({});
+    const { providers } = await admin.listProviders({});
     expect(providers.map((p) => p.name)).toEqual(["sim-a", "sim-b", "sim-flaky"]);
     const simB = byName(providers, "sim-b");
     expect(simB.type).toBe("simulator");
@@ -65,11 +61,11 @@ describe("AdminService.ListProviders", () => {
     }
     expect((await start("+4915123456789")).attempts.map((a) => a.provider)).toEqual(["sim-b"]);
     const verified = await start("+12025550103");
-    expect((await server.verification.check({ verificationId: verified.id, code: await codeSentTo("+12025550103") })).approved).toBe(true);
+    expect((await server.connectH1.check({ verificationId: verified.id, code: await server.codeSentTo("+12025550103") })).approved).toBe(true);
 
     // Receipts arrive a little after acceptance.
     const { providers } = await eventually(async () => {
-      const response = await server.admin.listProviders({});
+      const response = await admin.listProviders({});
       const delivered = response.providers.flatMap((p) => p.stats).reduce((sum, s) => sum + Number(s.delivered), 0);
       expect(delivered).toBe(7);
       return response;
@@ -103,7 +99,7 @@ describe("AdminService.ListProviders", () => {
 
 describe("AdminService.ExplainRoute", () => {
   test("returns the country's table order, each step with its place and reason", async () => {
-    const de = await server.admin.explainRoute({ phoneNumber: "+4915123456700", channel: Channel.SMS });
+    const de = await admin.explainRoute({ phoneNumber: "+4915123456700", channel: Channel.SMS });
     expect(de).toMatchObject({ phoneNumber: "+4915123456700", country: "DE", channel: Channel.SMS, strategy: RoutingStrategy.SCORE });
     expect(de.steps.map((s) => [s.provider, s.position, s.tablePosition, s.reason, s.skipped])).toEqual([
       ["sim-b", 1, 1, "table position 1", false],
@@ -111,7 +107,7 @@ describe("AdminService.ExplainRoute", () => {
     ]);
     expect(de.steps.every((s) => s.breakerState === BreakerState.CLOSED && !s.demoted && !s.exploration)).toBe(true);
 
-    const us = await server.admin.explainRoute({ phoneNumber: "+12025550199", channel: Channel.SMS });
+    const us = await admin.explainRoute({ phoneNumber: "+12025550199", channel: Channel.SMS });
     expect(us.country).toBe("US");
     expect(us.steps.map((s) => [s.provider, s.position, s.tablePosition])).toEqual([
       ["sim-a", 1, 1],
@@ -120,7 +116,7 @@ describe("AdminService.ExplainRoute", () => {
   });
 
   test("reads a national number with default_country, and explains other channels", async () => {
-    const response = await server.admin.explainRoute({ phoneNumber: "01512 3456700", defaultCountry: "DE", channel: Channel.VOICE });
+    const response = await admin.explainRoute({ phoneNumber: "01512 3456700", defaultCountry: "DE", channel: Channel.VOICE });
     expect(response).toMatchObject({ phoneNumber: "+4915123456700", country: "DE", channel: Channel.VOICE });
     expect(response.steps.map((s) => s.provider)).toEqual(["sim-b"]);
   });
@@ -133,14 +129,14 @@ describe("AdminService.ExplainRoute", () => {
         ["sim-b", AttemptStatus.SUBMITTED],
       ]);
     }
-    const { providers } = await server.admin.listProviders({});
+    const { providers } = await admin.listProviders({});
     const flaky = byName(providers, "sim-flaky");
     expect(flaky.breakers.map((b) => [b.channel, b.state])).toEqual([[Channel.SMS, BreakerState.OPEN]]);
     expect(flaky.stats).toHaveLength(1);
     expect(flaky.stats[0]).toMatchObject({ country: "FR", accepted: 0n, rejected: 3n, breakerOpens: 1 });
     expect(byName(providers, "sim-b").breakers.every((b) => b.state === BreakerState.CLOSED)).toBe(true);
 
-    const fr = await server.admin.explainRoute({ phoneNumber: "+33612345699", channel: Channel.SMS });
+    const fr = await admin.explainRoute({ phoneNumber: "+33612345699", channel: Channel.SMS });
     // FR is configured for the static strategy; an open breaker is skipped under any strategy.
     expect(fr.strategy).toBe(RoutingStrategy.STATIC);
     expect(fr.steps.map((s) => [s.provider, s.position, s.tablePosition, s.skipped, s.breakerState])).toEqual([

@@ -4,12 +4,13 @@ import { createClient } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as v1 from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import * as v1alpha from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
-import { startTestApp, type TestServer } from "./harness.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { E2E_SCENARIO } from "./scenario.js";
 
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestApp();
+  server = await startTestServer({ config: E2E_SCENARIO });
 });
 
 afterAll(async () => {
@@ -25,7 +26,7 @@ const versions = [
 describe.each(versions)("%s.ServerReflection over gRPC", (_, service) => {
   /** Sends the requests on one bidi stream, as grpcurl does, and collects the answers. */
   async function reflect(requests: MessageInitShape<typeof v1.ServerReflectionRequestSchema>[]): Promise<v1.ServerReflectionResponse[]> {
-    const client = createClient(service, server.grpcTransport);
+    const client = createClient(service, server.transports.grpc);
     async function* send() {
       for (const request of requests) yield request;
     }

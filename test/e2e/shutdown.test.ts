@@ -1,16 +1,16 @@
-import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import { afterEach, expect, test } from "vitest";
 import { Health, type HealthCheckResponse, HealthCheckResponse_ServingStatus as ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
 import { EventType, VerificationService, VerificationStatus } from "../../gen/verify/v1/verify_pb.js";
-import { createGrpcJsClient, eventually, startTestApp, testConfigYaml, type TestServer, WatchRecorder } from "./harness.js";
+import { testConfigYaml } from "../support/config.js";
+import { eventually } from "../support/eventually.js";
+import { createGrpcJsClient } from "../support/grpc-js.js";
+import { startVerifydProcess } from "../support/process.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { WatchRecorder } from "../support/watch.js";
+import { E2E_SCENARIO } from "./scenario.js";
 
 // Each test closes its own server: a closed server cannot be shared.
 let server: TestServer | undefined;
@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 test("closing the app ends open Watch streams cleanly, over Connect on HTTP/1.1 and HTTP/2 and over grpc-js", async () => {
-  server = await startTestApp();
+  server = await startTestServer({ config: E2E_SCENARIO });
   const phoneNumber = "+12025550600";
   const { verification } = await server.connectH2.start({ phoneNumber });
   const verificationId = verification!.id;
@@ -45,7 +45,7 @@ test("closing the app ends open Watch streams cleanly, over Connect on HTTP/1.1 
 });
 
 test("closing the app lets in-flight unary calls finish with their answers", async () => {
-  server = await startTestApp();
+  server = await startTestServer({ config: E2E_SCENARIO });
   const created = server.createdIds().length;
   // sim-a takes 300 ms to accept these numbers.
   const overConnect = server.connectH1.start({ phoneNumber: "+12025550160" });
@@ -63,7 +63,7 @@ test("closing the app lets in-flight unary calls finish with their answers", asy
 });
 
 test("after close the port accepts no new requests", async () => {
-  server = await startTestApp();
+  server = await startTestServer({ config: E2E_SCENARIO });
   const url = server.url;
   expect((await fetch(`${url}/healthz`)).status).toBe(200);
   await server.app.close();
@@ -71,7 +71,7 @@ test("after close the port accepts no new requests", async () => {
 });
 
 test("a grpc.health.v1.Health Watch hears SERVING, then NOT_SERVING when the app closes, and ends cleanly", async () => {
-  server = await startTestApp();
+  server = await startTestServer({ config: E2E_SCENARIO });
   const health = createGrpcJsClient(`127.0.0.1:${server.app.port}`, Health);
   const statuses: ServingStatus[] = [];
   const call = health.serverStream(Health.method.watch, { service: "verify.v1.VerificationService" });
@@ -90,42 +90,18 @@ test("a grpc.health.v1.Health Watch hears SERVING, then NOT_SERVING when the app
 });
 
 test("the verifyd CLI, on SIGTERM, ends open Watch streams cleanly and exits 0", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "verifyd-e2e-"));
-  const configPath = join(dir, "verifyd.yaml");
-  await writeFile(configPath, testConfigYaml({ logLevel: "info" }));
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "serve", "--config", configPath, "--port", "0"], {
-    cwd: fileURLToPath(new URL("../..", import.meta.url)),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const logs: Array<{ msg?: string; url?: string }> = [];
-  createInterface({ input: child.stdout }).on("line", (line) => {
-    try {
-      logs.push(JSON.parse(line) as { msg?: string; url?: string });
-    } catch {
-      // Not a log line.
-    }
-  });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const verifyd = await startVerifydProcess(testConfigYaml(E2E_SCENARIO, { log: { level: "info" } }), { startTimeoutMs: 15_000 });
   try {
-    const url = await eventually(() => {
-      const listening = logs.find((line) => line.msg === "verifyd listening");
-      expect(listening?.url, `verifyd did not start; stderr: ${stderr}`).toBeDefined();
-      return listening!.url!;
-    }, 15_000, 50);
-
-    const client = createClient(VerificationService, createConnectTransport({ baseUrl: url, httpVersion: "1.1" }));
+    const client = createClient(VerificationService, createConnectTransport({ baseUrl: verifyd.url, httpVersion: "1.1" }));
     const { verification } = await client.start({ phoneNumber: "+12025550601" });
     const watch = WatchRecorder.connect(client.watch({ verificationId: verification!.id }));
     await watch.waitFor(EventType.SNAPSHOT);
 
-    child.kill("SIGTERM");
+    verifyd.child.kill("SIGTERM");
     expect(await watch.ended()).toEqual({ ok: true });
-    expect(await exited).toBe(0);
-    expect(logs.some((line) => line.msg === "verifyd stopped")).toBe(true);
+    expect(await verifyd.exited).toBe(0);
+    expect(verifyd.logs.some((line) => line.msg === "verifyd stopped")).toBe(true);
   } finally {
-    if (child.exitCode === null) child.kill("SIGKILL");
-    await rm(dir, { recursive: true, force: true });
+    await verifyd.stop();
   }
 }, 20_000);

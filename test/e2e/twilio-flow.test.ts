@@ -1,12 +1,8 @@
-import { createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AttemptStatus, VerificationService, VerificationStatus } from "../../gen/verify/v1/verify_pb.js";
-import { parseConfig } from "../../src/config/load-config.js";
+import { AttemptStatus, VerificationStatus } from "../../gen/verify/v1/verify_pb.js";
 import { twilioSignature } from "../../src/providers/twilio/signature.js";
-import { type App, startApp } from "../../src/server/app.js";
-import { createLogger } from "../../src/telemetry/logger.js";
 import { StandInServer } from "../providers/support/stand-in-server.js";
+import { startTestServer, type TestServer, type VerificationClient } from "../support/server.js";
 
 const ACCOUNT_SID = "AC00000000000000000000000000000001";
 const AUTH_TOKEN = "test-auth-token-0123456789abcdef";
@@ -21,32 +17,32 @@ const accepted = (sid: string, to: string) => ({
 // posted back to the callback URL verifyd gave → the verification's state.
 describe("a Twilio-backed verification end to end", () => {
   let twilio: StandInServer;
-  let app: App;
-  let client: ReturnType<typeof createClient<typeof VerificationService>>;
+  let server: TestServer;
+  let client: VerificationClient;
 
   beforeAll(async () => {
     twilio = await StandInServer.start();
-    const config = parseConfig(`
-security: { code_hmac_key: "0123456789abcdef0123456789abcdef" }
-log: { level: silent }
-providers:
-  - name: twilio
-    type: twilio
-    channels: [sms]
-    base_url: ${twilio.url}
-    account_sid: ${ACCOUNT_SID}
-    auth_token: ${AUTH_TOKEN}
-    from: "+15005550006"
-  - name: backup
-    type: simulator
-    channels: [sms]
-routing: { default: [twilio, backup] }
-`);
-    app = await startApp(config, { port: 0, host: "127.0.0.1", logger: createLogger("silent") });
-    client = createClient(VerificationService, createConnectTransport({ baseUrl: app.url, httpVersion: "1.1" }));
+    server = await startTestServer({
+      config: {
+        providers: [
+          {
+            name: "twilio",
+            type: "twilio",
+            channels: ["sms"],
+            base_url: twilio.url,
+            account_sid: ACCOUNT_SID,
+            auth_token: AUTH_TOKEN,
+            from: "+15005550006",
+          },
+          { name: "backup", type: "simulator", channels: ["sms"] },
+        ],
+        routing: { default: ["twilio", "backup"] },
+      },
+    });
+    client = server.connectH1;
   });
   afterAll(async () => {
-    await app?.close();
+    await server?.close();
     await twilio?.close();
   });
   beforeEach(() => twilio.reset());
@@ -61,7 +57,7 @@ routing: { default: [twilio, backup] }
     const form = new URLSearchParams(sent.text);
     expect(form.get("To")).toBe("+12025550181");
     const callback = form.get("StatusCallback")!;
-    expect(callback).toBe(`${app.url}/webhooks/twilio/${verification!.id}/1`);
+    expect(callback).toBe(`${server.url}/webhooks/twilio/${verification!.id}/1`);
 
     const receipt = new URLSearchParams({ MessageSid: "SM0001", MessageStatus: "delivered", AccountSid: ACCOUNT_SID, To: "+12025550181" });
     const posted = await fetch(callback, {
@@ -78,7 +74,7 @@ routing: { default: [twilio, backup] }
   it("refuses a receipt with a forged signature and changes nothing", async () => {
     twilio.route("POST", `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, (request) => accepted("SM0002", request.query.get("To") ?? ""));
     const { verification } = await client.start({ phoneNumber: "+12025550182" });
-    const callback = `${app.url}/webhooks/twilio/${verification!.id}/1`;
+    const callback = `${server.url}/webhooks/twilio/${verification!.id}/1`;
     const receipt = new URLSearchParams({ MessageSid: "SM0002", MessageStatus: "delivered", AccountSid: ACCOUNT_SID });
     const posted = await fetch(callback, {
       method: "POST",
@@ -112,13 +108,13 @@ routing: { default: [twilio, backup] }
   it("answers 413 to an oversized receipt and 404 to a provider without webhooks, changing nothing", async () => {
     twilio.route("POST", `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, (request) => accepted("SM0004", request.query.get("To") ?? ""));
     const { verification } = await client.start({ phoneNumber: "+12025550184" });
-    const huge = await fetch(`${app.url}/webhooks/twilio/${verification!.id}/1`, {
+    const huge = await fetch(`${server.url}/webhooks/twilio/${verification!.id}/1`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: "a=".padEnd(100_000, "x"),
     });
     expect(huge.status).toBe(413);
-    const unknown = await fetch(`${app.url}/webhooks/backup/${verification!.id}/1`, { method: "POST", body: "x" });
+    const unknown = await fetch(`${server.url}/webhooks/backup/${verification!.id}/1`, { method: "POST", body: "x" });
     expect(unknown.status).toBe(404);
     const after = await client.get({ verificationId: verification!.id });
     expect(after.verification?.status).toBe(VerificationStatus.SUBMITTED);

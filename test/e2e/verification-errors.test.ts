@@ -1,14 +1,19 @@
 import { Code } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { type Channel, VerificationService, VerificationStatus } from "../../gen/verify/v1/verify_pb.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
-import { BASE_POLICY, createGrpcJsClient, expectConnectError, expectGrpcJsError, type OutboxMessage, startTestApp, type TestServer, WatchRecorder } from "./harness.js";
+import { type Channel, VerificationService, VerificationStatus } from "../../gen/verify/v1/verify_pb.js";
+import { expectConnectError, expectGrpcJsError } from "../support/expect-error.js";
+import { createGrpcJsClient } from "../support/grpc-js.js";
+import type { OutboxMessage } from "../support/outbox.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { WatchRecorder } from "../support/watch.js";
+import { E2E_POLICY, E2E_SCENARIO } from "./scenario.js";
 
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestApp();
+  server = await startTestServer({ config: E2E_SCENARIO });
 });
 
 afterAll(async () => {
@@ -166,7 +171,7 @@ describe("Check refuses a malformed code with INVALID_ARGUMENT, without using up
     const id = await startVerification(`+1202555032${code.length % 10}`);
     await expectConnectError(server.connectH2.check({ verificationId: id, code }), Code.InvalidArgument, /code must be 4 to 10 digits/);
     const got = await server.connectH2.get({ verificationId: id });
-    expect(got.verification?.checkAttemptsRemaining).toBe(BASE_POLICY.max_check_attempts);
+    expect(got.verification?.checkAttemptsRemaining).toBe(E2E_POLICY.max_check_attempts);
     expect(got.verification?.status).not.toBe(VerificationStatus.LOCKED);
     await expectNothingChanged();
     await server.connectH2.cancel({ verificationId: id });
@@ -180,7 +185,7 @@ describe("Check refuses a malformed code with INVALID_ARGUMENT, without using up
       /client_ip "localhost" is not an IPv4 or IPv6 address/,
     );
     const got = await server.connectH2.get({ verificationId: id });
-    expect(got.verification?.checkAttemptsRemaining).toBe(BASE_POLICY.max_check_attempts);
+    expect(got.verification?.checkAttemptsRemaining).toBe(E2E_POLICY.max_check_attempts);
   });
 });
 

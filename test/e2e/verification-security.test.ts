@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { toJson } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
@@ -13,12 +12,20 @@ import {
   VerificationService,
   VerificationStatus,
 } from "../../gen/verify/v1/verify_pb.js";
-import { BASE_POLICY, codeFromBody, eventually, expectConnectError, expectGrpcJsError, startTestApp, type TestServer, WatchRecorder, wrongCode } from "./harness.js";
+import { FakeClock } from "../support/clock.js";
+import { eventually } from "../support/eventually.js";
+import { expectConnectError, expectGrpcJsError } from "../support/expect-error.js";
+import { codeFromBody, wrongCode } from "../support/outbox.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { WatchRecorder } from "../support/watch.js";
+import { E2E_POLICY, E2E_SCENARIO, RESEND_MIN_INTERVAL_MS } from "./scenario.js";
 
 describe("guessing", () => {
+  // resend_min_interval passes when a test moves this clock, not while it waits.
+  const clock = new FakeClock(Date.now());
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestApp();
+    server = await startTestServer({ config: E2E_SCENARIO, clock });
   });
   afterAll(async () => {
     await server?.close();
@@ -31,7 +38,7 @@ describe("guessing", () => {
     const code = await server.codeSentTo(phoneNumber);
     const watch = WatchRecorder.connect(server.connectH2.watch({ verificationId: id }));
     await watch.waitFor(EventType.SNAPSHOT);
-    expect(BASE_POLICY.max_check_attempts).toBe(3);
+    expect(E2E_POLICY.max_check_attempts).toBe(3);
 
     const first = await server.connectH2.check({ verificationId: id, code: wrongCode(code) });
     expect(first.approved).toBe(false);
@@ -114,7 +121,7 @@ describe("guessing", () => {
     await watch.waitFor(EventType.SNAPSHOT);
     const responses: Array<[string, unknown]> = [["Start", toJson(StartResponseSchema, started)]];
     responses.push(["Get", toJson(GetResponseSchema, await server.connectH2.get({ verificationId: id }))]);
-    await sleep(250); // past resend_min_interval
+    clock.advance(RESEND_MIN_INTERVAL_MS + 50); // past resend_min_interval
     responses.push(["Resend", toJson(ResendResponseSchema, await server.connectH2.resend({ verificationId: id }))]);
     responses.push(["Check (wrong)", toJson(CheckResponseSchema, await server.connectH2.check({ verificationId: id, code: wrongCode(code) }))]);
     responses.push(["Check (right)", toJson(CheckResponseSchema, await server.connectH2.check({ verificationId: id, code }))]);
@@ -144,16 +151,19 @@ describe("guessing", () => {
     expect(Number(error.metadata.get("retry-after-ms"))).toBeLessThanOrEqual(200);
     expect(await server.outbox(phoneNumber)).toHaveLength(1);
 
-    await sleep(250);
+    clock.advance(RESEND_MIN_INTERVAL_MS + 50);
     await server.connectH2.resend({ verificationId: verification!.id });
     expect(await server.waitForOutbox(phoneNumber, 2)).toHaveLength(2);
   });
 });
 
 describe("expiry", () => {
+  // code_ttl runs out when a test moves this clock, not while it waits.
+  const CODE_TTL_MS = 800;
+  const clock = new FakeClock(Date.now());
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestApp({ policy: { code_ttl: "800ms", delivery_window: "10s" } });
+    server = await startTestServer({ config: [E2E_SCENARIO, { policy: { code_ttl: `${CODE_TTL_MS}ms`, delivery_window: "10s" } }], clock });
   });
   afterAll(async () => {
     await server?.close();
@@ -165,7 +175,9 @@ describe("expiry", () => {
     const id = verification!.id;
     const code = await server.codeSentTo(phoneNumber);
     const watch = WatchRecorder.grpcJs(server.grpcJs.serverStream(VerificationService.method.watch, { verificationId: id }));
+    await watch.waitFor(EventType.SNAPSHOT);
 
+    clock.advance(CODE_TTL_MS);
     const expired = await watch.waitFor(EventType.EXPIRED, 3000);
     expect(expired.verification?.status).toBe(VerificationStatus.EXPIRED);
     expect(await watch.ended()).toEqual({ ok: true });
@@ -180,7 +192,7 @@ describe("expiry", () => {
     const phoneNumber = "+12025550411";
     const { verification } = await server.connectH2.start({ phoneNumber });
     const code = await server.codeSentTo(phoneNumber);
-    await sleep(850);
+    clock.advance(CODE_TTL_MS + 50);
     const checked = await server.grpcJs.unary(VerificationService.method.check, { verificationId: verification!.id, code });
     expect(checked.approved).toBe(false);
     expect(checked.verification?.status).toBe(VerificationStatus.EXPIRED);
@@ -189,9 +201,13 @@ describe("expiry", () => {
   test("after expiry a new Start on the number creates a new verification whose code approves", async () => {
     const phoneNumber = "+12025550412";
     const first = await server.connectH2.start({ phoneNumber });
-    await eventually(async () => {
-      expect((await server.connectH2.get({ verificationId: first.verification!.id })).verification?.status).toBe(VerificationStatus.EXPIRED);
-    }, 3000);
+    clock.advance(CODE_TTL_MS);
+    await eventually(
+      async () => {
+        expect((await server.connectH2.get({ verificationId: first.verification!.id })).verification?.status).toBe(VerificationStatus.EXPIRED);
+      },
+      { timeoutMs: 3000 },
+    );
     const second = await server.connectH2.start({ phoneNumber });
     expect(second.verification!.id).not.toBe(first.verification!.id);
     expect(second.verification!.status).toBe(VerificationStatus.SUBMITTED);
@@ -203,7 +219,9 @@ describe("expiry", () => {
 describe("rate limits", () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestApp({ rateLimits: { perPhone: 2, perIp: 3, checkPerIp: 2 } });
+    server = await startTestServer({
+      config: [E2E_SCENARIO, { rate_limits: { per_phone: { limit: 2 }, per_ip: { limit: 3 }, check_per_ip: { limit: 2 } } }],
+    });
   });
   afterAll(async () => {
     await server?.close();

@@ -8,19 +8,19 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VerificationStatus } from "../../gen/verify/v1/verify_pb.js";
+import { eventually } from "../support/eventually.js";
 import { type MongoTestServer, mongoServerAvailability, startMongoServer } from "../support/ferretdb.js";
-import { type Cluster, codeIn, numberFactory, startCluster, type VerifydInstance } from "./cluster.js";
+import { codeFromBody } from "../support/outbox.js";
+import { type Cluster, numberFactory, startCluster, type VerifydInstance } from "./cluster.js";
 
 const availability = mongoServerAvailability();
 // Stopping the server is only possible with the one the tests start themselves.
 const canStopServer = availability.available && !process.env.MONGODB_URI;
 
+/** Waits until `condition` holds, and returns how long that took. */
 async function waitUntil(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<number> {
   const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(100);
-  }
+  await eventually(async () => expect(await condition(), what).toBe(true), { timeoutMs, intervalMs: 100 });
   return Date.now() - started;
 }
 
@@ -64,7 +64,7 @@ describe.skipIf(!canStopServer)("the database stopped and restarted during a loa
           continue;
         }
         acknowledged.set(id, { phoneNumber, startedOn: first });
-        const code = codeIn((await first.waitForOutbox(phoneNumber, 1, 30_000))[0]!.body);
+        const code = codeFromBody((await first.waitForOutbox(phoneNumber, 1, 30_000))[0]!.body);
         // Retried while the database is away; a Check whose answer was lost may already have approved.
         for (;;) {
           try {

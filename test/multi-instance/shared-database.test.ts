@@ -7,8 +7,10 @@ import { ConnectError } from "@connectrpc/connect";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AttemptStatus, EventType, VerificationStatus, type WatchResponse } from "../../gen/verify/v1/verify_pb.js";
+import { eventually } from "../support/eventually.js";
 import { type MongoTestServer, mongoServerAvailability, startMongoServer } from "../support/ferretdb.js";
-import { type Cluster, codeIn, numberFactory, startCluster, type VerifydInstance } from "./cluster.js";
+import { codeFromBody } from "../support/outbox.js";
+import { type Cluster, numberFactory, startCluster, type VerifydInstance } from "./cluster.js";
 
 const availability = mongoServerAvailability();
 
@@ -43,7 +45,7 @@ describe.skipIf(!availability.available)("two verifyd instances sharing one data
     const phoneNumber = nextNumber();
     const { verification } = await a.client.start({ phoneNumber });
     const [message] = await a.waitForOutbox(phoneNumber, 1);
-    const checked = await b.client.check({ verificationId: verification!.id, code: codeIn(message!.body) });
+    const checked = await b.client.check({ verificationId: verification!.id, code: codeFromBody(message!.body) });
     expect(checked.approved).toBe(true);
     expect(checked.verification?.status).toBe(VerificationStatus.VERIFIED);
     expect((await a.client.get({ verificationId: verification!.id })).verification?.status).toBe(VerificationStatus.VERIFIED);
@@ -56,7 +58,7 @@ describe.skipIf(!availability.available)("two verifyd instances sharing one data
     const watched = collect(b.client.watch({ verificationId: id }));
     // sim-a's DELIVERED receipt reaches A after 200 ms; then a wrong and a right code, both on A.
     await sleep(600);
-    const code = codeIn((await a.waitForOutbox(phoneNumber, 1))[0]!.body);
+    const code = codeFromBody((await a.waitForOutbox(phoneNumber, 1))[0]!.body);
     await a.client.check({ verificationId: id, code: code === "000000" ? "111111" : "000000" });
     expect((await a.client.check({ verificationId: id, code })).approved).toBe(true);
     const events = await watched;
@@ -76,7 +78,7 @@ describe.skipIf(!availability.available)("two verifyd instances sharing one data
     const snapshot = (await first.next()).value as WatchResponse;
     await first.return?.();
     // While nobody watches: delivered, then verified.
-    const code = codeIn((await a.waitForOutbox(phoneNumber, 1))[0]!.body);
+    const code = codeFromBody((await a.waitForOutbox(phoneNumber, 1))[0]!.body);
     await sleep(400);
     await a.client.check({ verificationId: id, code });
     const resumed = await collect(b.client.watch({ verificationId: id, afterSequence: snapshot.event!.sequence }));
@@ -87,7 +89,7 @@ describe.skipIf(!availability.available)("two verifyd instances sharing one data
   it("approves exactly once when the right code reaches both instances at the same time", async () => {
     const phoneNumber = nextNumber();
     const { verification } = await a.client.start({ phoneNumber });
-    const code = codeIn((await a.waitForOutbox(phoneNumber, 1))[0]!.body);
+    const code = codeFromBody((await a.waitForOutbox(phoneNumber, 1))[0]!.body);
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, index) => (index % 2 ? b : a).client.check({ verificationId: verification!.id, code })),
     );
@@ -99,7 +101,7 @@ describe.skipIf(!availability.available)("two verifyd instances sharing one data
     const phoneNumber = nextNumber();
     const { verification } = await a.client.start({ phoneNumber });
     const id = verification!.id;
-    const code = codeIn((await a.waitForOutbox(phoneNumber, 1))[0]!.body);
+    const code = codeFromBody((await a.waitForOutbox(phoneNumber, 1))[0]!.body);
     const wrong = code === "999999" ? "999998" : "999999";
     const results = await Promise.allSettled(
       Array.from({ length: 50 }, (_, index) => (index % 2 ? b : a).client.check({ verificationId: id, code: wrong })),
@@ -146,15 +148,16 @@ describe.skipIf(!availability.available)("an instance killed with SIGKILL", () =
     // B finds the window over, marks sim-a's attempt timed out and sends the same code through sim-b.
     const [resent] = await b.waitForOutbox(phoneNumber, 1, 10_000);
     expect(resent?.provider).toBe("sim-b");
-    expect(codeIn(resent!.body)).toBe(codeIn(sent!.body));
+    expect(codeFromBody(resent!.body)).toBe(codeFromBody(sent!.body));
     // The outbox has the message as soon as sim-b accepted it; B records the acceptance right after.
-    await expect
-      .poll(async () => (await b.client.get({ verificationId: id })).verification!.attempts.map((attempt) => [attempt.provider, attempt.status]))
-      .toEqual([
+    await eventually(async () => {
+      const { verification } = await b.client.get({ verificationId: id });
+      expect(verification!.attempts.map((attempt) => [attempt.provider, attempt.status])).toEqual([
         ["sim-a", AttemptStatus.TIMED_OUT],
         ["sim-b", expect.toBeOneOf([AttemptStatus.SUBMITTED, AttemptStatus.DELIVERED])],
       ]);
-    expect((await b.client.check({ verificationId: id, code: codeIn(resent!.body) })).approved).toBe(true);
+    });
+    expect((await b.client.check({ verificationId: id, code: codeFromBody(resent!.body) })).approved).toBe(true);
     await cluster.stop();
     cluster = undefined;
   });
@@ -166,7 +169,7 @@ describe.skipIf(!availability.available)("an instance killed with SIGKILL", () =
       database,
       lease: "1s",
       // +1202555019x: sim-a takes 2 s to accept, long enough to die in the middle.
-      simARules: ['{ match: "+1202555019*", outcome: deliver, latency_ms: 2000, dlr_delay_ms: 100 }'],
+      simARules: [{ match: "+1202555019*", outcome: "deliver", latency_ms: 2000, dlr_delay_ms: 100 }],
     });
     const [a, b] = cluster.instances as [VerifydInstance, VerifydInstance];
     const phoneNumber = "+12025550191";
@@ -183,7 +186,7 @@ describe.skipIf(!availability.available)("an instance killed with SIGKILL", () =
     expect(attempts).toHaveLength(1);
     expect(attempts[0]?.idempotencyKey).toBe(`${id}-attempt-1`);
     expect(attempts[0]?.provider).toBe("sim-a");
-    expect((await b.client.check({ verificationId: id, code: codeIn(sent!.body) })).approved).toBe(true);
+    expect((await b.client.check({ verificationId: id, code: codeFromBody(sent!.body) })).approved).toBe(true);
   });
 });
 
@@ -191,13 +194,14 @@ describe.skipIf(!availability.available)("an instance killed with SIGKILL", () =
 async function storedVerificationFor(uri: string, database: string, phoneNumber: string): Promise<string> {
   const client = await new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 }).connect();
   try {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const found = await client.db(database).collection<{ _id: string }>("verifications").findOne({ phoneNumber });
-      if (found) return found._id;
-      if (Date.now() > deadline) throw new Error(`no verification for ${phoneNumber} was stored`);
-      await sleep(20);
-    }
+    return await eventually(
+      async () => {
+        const found = await client.db(database).collection<{ _id: string }>("verifications").findOne({ phoneNumber });
+        expect(found, `a stored verification for ${phoneNumber}`).not.toBeNull();
+        return found!._id;
+      },
+      { timeoutMs: 10_000 },
+    );
   } finally {
     await client.close();
   }

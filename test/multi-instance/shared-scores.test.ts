@@ -3,10 +3,10 @@
  * instance learns about a provider reaches the other's scorer within the
  * sync interval (scoring.sync_interval), and both add up.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProviderStats } from "../../gen/verify/admin/v1/admin_pb.js";
 import { Channel } from "../../gen/verify/v1/verify_pb.js";
+import { eventually } from "../support/eventually.js";
 import { type MongoTestServer, mongoServerAvailability, startMongoServer } from "../support/ferretdb.js";
 import { type Cluster, numberFactory, startCluster, type VerifydInstance } from "./cluster.js";
 
@@ -26,15 +26,15 @@ async function waitForStats(
   accept: (stats: ProviderStats) => boolean,
   timeoutMs = 10_000,
 ): Promise<ProviderStats> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const stats = await statsOf(instance, provider, country);
-    if (stats && accept(stats)) return stats;
-    if (Date.now() > deadline) {
-      throw new Error(`${instance.name}: ${provider} in ${country} never matched; last seen ${JSON.stringify(stats, (_, v: unknown) => (typeof v === "bigint" ? Number(v) : v))}`);
-    }
-    await sleep(100);
-  }
+  return eventually(
+    async () => {
+      const stats = await statsOf(instance, provider, country);
+      const seen = JSON.stringify(stats, (_, v: unknown) => (typeof v === "bigint" ? Number(v) : v));
+      expect(stats !== undefined && accept(stats), `${instance.name}: ${provider} in ${country}; last seen ${seen}`).toBe(true);
+      return stats!;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
 }
 
 describe.skipIf(!availability.available)("two verifyd instances sharing their provider statistics", () => {
@@ -49,9 +49,9 @@ describe.skipIf(!availability.available)("two verifyd instances sharing their pr
       mongoUri: server.uri,
       database: server.uniqueDatabase("scores"),
       // sim-a refuses +1202555013… outright (a route rejection: it fails over without tripping the breaker).
-      simARules: ['{ match: "+1202555013*", outcome: reject, error: no_route }'],
+      simARules: [{ match: "+1202555013*", outcome: "reject", error: "no_route" }],
       // No exploration, so a demoted provider is always last; three sends are enough to be scored.
-      scoring: "{ sync_interval: 300ms, min_samples: 3, exploration: 0 }",
+      scoring: { sync_interval: "300ms", min_samples: 3, exploration: 0 },
     });
     [a, b] = cluster.instances as [VerifydInstance, VerifydInstance];
   });

@@ -1,18 +1,20 @@
 import { describe, expect, test } from "vitest";
 import type { ProviderAdapter } from "../../src/providers/adapter.js";
-import type { BreakerState } from "../../src/routing/breakers.js";
+import type { BreakerState } from "../../src/gateway/breakers.js";
 import { Router, type RouterOptions } from "../../src/routing/router.js";
 import { RoutingTable } from "../../src/routing/routing-table.js";
 import { DEFAULT_SCORING, Scorer } from "../../src/routing/scorer.js";
-import { FakeClock, mulberry32, order, testProvider } from "./support/rig.js";
+import { FakeClock, T0 } from "../support/clock.js";
+import { ScriptedProvider, seededGenerator } from "../unit/support/fakes.js";
+import { order } from "./scenario.js";
 
 const MIN_SAMPLES = 10;
 const NAMES = ["a", "b", "c", "d", "e"] as const;
 const PRICES: Record<string, number> = { a: 0.1, b: 0.05, c: 0.02, d: 0.01, e: 0.001 };
-const adapters = new Map<string, ProviderAdapter>(NAMES.map((name) => [name, testProvider(name, "accept", ["sms"], PRICES[name])]));
+const adapters = new Map<string, ProviderAdapter>(NAMES.map((name) => [name, new ScriptedProvider(name, ["sms"])]));
 
 function setup(options: Partial<RouterOptions> & { countries?: Record<string, string[]> } = {}) {
-  const clock = new FakeClock();
+  const clock = new FakeClock(T0);
   const scorer = new Scorer({ ...DEFAULT_SCORING, minSamples: MIN_SAMPLES, explorationShare: 0.05 }, () => clock.now());
   const table = new RoutingTable({ default: [...NAMES], countries: options.countries ?? {} }, adapters);
   const router = new Router({
@@ -176,7 +178,7 @@ describe("Router strategies", () => {
 
 describe("Router exploration", () => {
   function withDemoted(random: () => number, explorationShare = 0.05) {
-    const clock = new FakeClock();
+    const clock = new FakeClock(T0);
     const scorer = new Scorer({ ...DEFAULT_SCORING, minSamples: MIN_SAMPLES, explorationShare }, () => clock.now());
     const table = new RoutingTable({ default: ["a", "b"], countries: {} }, adapters);
     const router = new Router({ table, scorer, defaultStrategy: "score", costOf: () => 0, random });
@@ -206,7 +208,7 @@ describe("Router exploration", () => {
   });
 
   test("an exploring route does not put a provider behind an open breaker first", () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(T0);
     const scorer = new Scorer({ ...DEFAULT_SCORING, minSamples: MIN_SAMPLES }, () => clock.now());
     const table = new RoutingTable({ default: ["a", "b"], countries: {} }, adapters);
     const router = new Router({ table, scorer, defaultStrategy: "score", costOf: () => 0, random: () => 0, breakerState: (p) => (p === "a" ? "open" : "closed") });
@@ -220,11 +222,11 @@ describe("Router exploration", () => {
   test("the share of routes that explore stays within four standard deviations of the configured share", () => {
     const share = 0.05;
     const routes = 20_000;
-    const router = withDemoted(mulberry32(20240101), share);
+    const router = withDemoted(seededGenerator(20240101), share);
     let explored = 0;
     for (let i = 0; i < routes; i++) {
       const first = router.route("ID", "sms").entries[0]!;
-      if (first.provider.name === "a") {
+      if (first.provider === "a") {
         expect(first.exploration).toBe(true);
         explored++;
       }
@@ -234,9 +236,9 @@ describe("Router exploration", () => {
   });
 
   test("with an exploration share of zero the demoted provider is never first", () => {
-    const router = withDemoted(mulberry32(7), 0);
+    const router = withDemoted(seededGenerator(7), 0);
     let explored = 0;
-    for (let i = 0; i < 20_000; i++) if (router.route("ID", "sms").entries[0]!.provider.name === "a") explored++;
+    for (let i = 0; i < 20_000; i++) if (router.route("ID", "sms").entries[0]!.provider === "a") explored++;
     expect(explored).toBe(0);
   });
 });

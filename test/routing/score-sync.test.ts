@@ -1,8 +1,9 @@
 import { describe, expect, test } from "vitest";
 import { type ScoreStatsSync, ScoreSync } from "../../src/routing/score-sync.js";
 import { DEFAULT_SCORING, Scorer, type ScoringSettings, type SeriesBucket, TTD_BINS } from "../../src/routing/scorer.js";
-import type { Logger } from "../../src/verification/service.js";
-import { FakeClock } from "./support/rig.js";
+import type { Logger } from "../../src/verification/ports.js";
+import { FakeClock, T0 } from "../support/clock.js";
+import { eventually } from "../support/eventually.js";
 
 /** One-minute buckets over a ten-minute window. */
 const SETTINGS: ScoringSettings = { ...DEFAULT_SCORING, windowMs: 600_000, buckets: 10, minSamples: 4 };
@@ -82,7 +83,7 @@ function accept(scorer: Scorer, provider: string, times: number, country = "DE")
 
 describe("ScoreSync merging", () => {
   test("two instances see each other's counts summed after one round each", async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(T0);
     const shared = new FakeSharedStats();
     const a = instance(shared, clock);
     const b = instance(shared, clock);
@@ -103,7 +104,7 @@ describe("ScoreSync merging", () => {
   });
 
   test("counts recorded while the totals are being read are kept, and sent once in the next round", async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(T0);
     const shared = new FakeSharedStats();
     const a = instance(shared, clock);
     accept(a.scorer, "sim-a", 4);
@@ -128,7 +129,7 @@ describe("ScoreSync merging", () => {
   });
 
   test("counts recorded while a push is on its way are kept, and sent once in the next round", async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(T0);
     const shared = new FakeSharedStats();
     const a = instance(shared, clock);
     accept(a.scorer, "sim-a", 2);
@@ -149,7 +150,7 @@ describe("ScoreSync merging", () => {
   });
 
   test("shared buckets outside the window, or ahead of this clock, are ignored", async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(T0);
     const shared = new FakeSharedStats();
     shared.filtersWindow = false;
     const a = instance(shared, clock);
@@ -188,7 +189,7 @@ describe("ScoreSync merging", () => {
   });
 
   test("buckets that leave the window while the instance runs drop out of the totals it routes on", async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(T0);
     const shared = new FakeSharedStats();
     const a = instance(shared, clock);
     const b = instance(shared, clock);
@@ -205,7 +206,7 @@ describe("ScoreSync merging", () => {
   });
 
   test("a failed push leaves the local figures as they were and sends them in the next round, once", async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(T0);
     const shared = new FakeSharedStats();
     const a = instance(shared, clock);
     accept(a.scorer, "sim-a", 3);
@@ -222,7 +223,7 @@ describe("ScoreSync merging", () => {
   });
 
   test("a failed read after a successful push does not send the same counts again", async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(T0);
     const shared = new FakeSharedStats();
     const a = instance(shared, clock);
     accept(a.scorer, "sim-a", 3);
@@ -237,7 +238,7 @@ describe("ScoreSync merging", () => {
   });
 
   test("a round with nothing new recorded pushes nothing", async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(T0);
     const shared = new FakeSharedStats();
     const a = instance(shared, clock);
     accept(a.scorer, "sim-a", 2);
@@ -247,7 +248,7 @@ describe("ScoreSync merging", () => {
   });
 
   test("breaker openings and spend are shared like the other counts", async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(T0);
     const shared = new FakeSharedStats();
     const a = instance(shared, clock);
     const b = instance(shared, clock);
@@ -261,7 +262,7 @@ describe("ScoreSync merging", () => {
 
 describe("ScoreSync loop", () => {
   test("stopping sends what was recorded since the last round", async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(T0);
     const shared = new FakeSharedStats();
     const a = instance(shared, clock);
     a.sync.start();
@@ -271,7 +272,7 @@ describe("ScoreSync loop", () => {
   });
 
   test("an outage is logged once, routing keeps the local figures, and the next round after it shares them", async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(T0);
     const shared = new FakeSharedStats();
     const warnings: string[] = [];
     const infos: string[] = [];
@@ -288,8 +289,7 @@ describe("ScoreSync loop", () => {
     const sync = new ScoreSync(scorer, flaky, { intervalMs: 10, logger, now: () => clock.now() });
     accept(scorer, "sim-a", 5);
     sync.start();
-    const deadline = Date.now() + 5_000;
-    while (shared.accepted("sim-a") < 5 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(() => expect(shared.accepted("sim-a")).toBeGreaterThanOrEqual(5), { intervalMs: 5 });
     await sync.stop();
 
     expect(shared.accepted("sim-a")).toBe(5);

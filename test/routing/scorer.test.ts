@@ -1,12 +1,12 @@
 import { describe, expect, test } from "vitest";
 import { DEFAULT_SCORING, type ProviderStats, Scorer, type ScoringSettings } from "../../src/routing/scorer.js";
-import { FakeClock } from "./support/rig.js";
+import { FakeClock, T0 } from "../support/clock.js";
 
 /** One-minute buckets over a ten-minute window; the default weights and speed reference. */
 const SETTINGS: ScoringSettings = { ...DEFAULT_SCORING, windowMs: 600_000, buckets: 10, minSamples: 4 };
 
 function scorer(settings: Partial<ScoringSettings> = {}) {
-  const clock = new FakeClock();
+  const clock = new FakeClock(T0);
   return { clock, scorer: new Scorer({ ...SETTINGS, ...settings }, () => clock.now()) };
 }
 

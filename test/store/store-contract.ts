@@ -6,8 +6,9 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DuplicateKeyError, type VerificationStore } from "../../src/store/store.js";
+import { DuplicateKeyError, type VerificationStore } from "../../src/verification/ports.js";
 import type { EventType, VerificationEvent, VerificationRecord } from "../../src/verification/model.js";
+import { eventually } from "../support/eventually.js";
 
 export interface StoreFixture {
   /** A store on fresh, empty data. */
@@ -74,13 +75,6 @@ async function writeEvents(store: VerificationStore, id: string, types: EventTyp
   return stored;
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await sleep(10);
-  }
-}
 
 async function duplicateField(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(
@@ -350,7 +344,7 @@ export function storeContract(name: string, open: () => Promise<StoreFixture>): 
         await writeEvents(store, record.id, ["submitted"]);
         await writeEvents(store, record.id, ["delivered", "check_failed"]);
         await writeEvents(store, record.id, ["verified"]);
-        await waitFor(() => seen.includes(4));
+        await eventually(() => expect(seen).toContain(4), { intervalMs: 10 });
         await sleep(300);
         expect(seen).toEqual([1, 2, 3, 4]);
         unsubscribe();
@@ -364,7 +358,7 @@ export function storeContract(name: string, open: () => Promise<StoreFixture>): 
         await writeEvents(store, record.id, ["submitted"]);
         await writeEvents(store, record.id, ["delivered"]);
         await writeEvents(store, record.id, ["check_failed", "locked"]);
-        await waitFor(() => seen.length >= 4);
+        await eventually(() => expect(seen.length).toBeGreaterThanOrEqual(4), { intervalMs: 10 });
         await sleep(300);
         expect(seen).toEqual([
           [1, "submitted"],
@@ -384,7 +378,7 @@ export function storeContract(name: string, open: () => Promise<StoreFixture>): 
         const unsubscribe = fixture.second.subscribe(watched.id, (event) => seen.push(`${event.verificationId}:${event.sequence}`));
         await writeEvents(store, other.id, ["submitted"]);
         await writeEvents(store, watched.id, ["submitted"]);
-        await waitFor(() => seen.length >= 1);
+        await eventually(() => expect(seen.length).toBeGreaterThanOrEqual(1), { intervalMs: 10 });
         unsubscribe();
         await writeEvents(store, watched.id, ["delivered"]);
         await sleep(400);

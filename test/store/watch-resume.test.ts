@@ -5,67 +5,59 @@
  * The same across instances on MongoDB is in test/multi-instance.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load-config.js";
-import type { SimulatorProvider } from "../../src/providers/simulator/simulator.js";
-import { type App, startApp } from "../../src/server/app.js";
-import { createLogger } from "../../src/telemetry/logger.js";
-import type { VerificationEvent } from "../../src/verification/model.js";
+import { EventType } from "../../gen/verify/v1/verify_pb.js";
+import { startTestServer, type TestServer } from "../support/server.js";
 
-const CONFIG = `
-server: { port: 0, host: 127.0.0.1 }
-store: { type: memory }
-security: { code_hmac_key: "watch-resume-hmac-key-0123456789" }
-log: { level: silent }
-policy: { delivery_window: 10m }
-providers:
-  - name: sim
-    type: simulator
-    channels: [sms]
-    simulate: { default: { outcome: drop } }
-routing: { default: [sim] }
-`;
-
-async function collect(stream: AsyncGenerator<VerificationEvent>): Promise<Array<[number, string]>> {
-  const seen: Array<[number, string]> = [];
-  for await (const event of stream) seen.push([event.sequence, event.type]);
-  return seen;
-}
+const SCENARIO = {
+  policy: { delivery_window: "10m" },
+  providers: [{ name: "sim", type: "simulator", channels: ["sms"], simulate: { default: { outcome: "drop" } } }],
+  routing: { default: ["sim"] },
+};
 
 describe("Watch resumed after a sequence", () => {
-  let app: App;
+  let server: TestServer;
   let id: string;
 
+  /** The events of a Watch resumed after `afterSequence`, until the stream ends. */
+  async function resumeAfter(afterSequence: number): Promise<Array<[number, EventType]>> {
+    const seen: Array<[number, EventType]> = [];
+    for await (const { event } of server.connectH2.watch({ verificationId: id, afterSequence: BigInt(afterSequence) })) {
+      seen.push([Number(event!.sequence), event!.type]);
+    }
+    return seen;
+  }
+
   beforeEach(async () => {
-    app = await startApp(parseConfig(CONFIG, {}, "test config"), { logger: createLogger("silent") });
+    server = await startTestServer({ config: SCENARIO });
     const phoneNumber = "+13035590000";
-    id = (await app.service.start({ phoneNumber })).id;
-    const code = /\b(\d{6})\b/.exec((app.providers.get("sim") as SimulatorProvider).outbox(phoneNumber)[0]!.body)![1]!;
+    id = (await server.connectH2.start({ phoneNumber })).verification!.id;
+    const code = await server.codeSentTo(phoneNumber);
     // Events: 1 submitted, 2 check_failed, 3 verified.
-    await app.service.check(id, code === "000000" ? "111111" : "000000");
-    await app.service.check(id, code);
+    await server.connectH2.check({ verificationId: id, code: code === "000000" ? "111111" : "000000" });
+    await server.connectH2.check({ verificationId: id, code });
   });
   afterEach(async () => {
-    await app.close();
+    await server.close();
   });
 
   it("replays the events after the sequence instead of a snapshot, and ends after the terminal one", async () => {
-    expect(await collect(app.service.watch(id, new AbortController().signal, 1))).toEqual([
-      [2, "check_failed"],
-      [3, "verified"],
+    expect(await resumeAfter(1)).toEqual([
+      [2, EventType.CHECK_FAILED],
+      [3, EventType.VERIFIED],
     ]);
   });
 
   it("ends at once when the client has already seen the terminal event", async () => {
-    expect(await collect(app.service.watch(id, new AbortController().signal, 3))).toEqual([]);
+    expect(await resumeAfter(3)).toEqual([]);
   });
 
   it("sends the snapshot when the events after the sequence are no longer stored", async () => {
     // What a store that kept only a bounded history answers for an old sequence.
-    app.store.readEvents = async () => [];
-    expect(await collect(app.service.watch(id, new AbortController().signal, 1))).toEqual([[3, "snapshot"]]);
+    server.app.store.readEvents = async () => [];
+    expect(await resumeAfter(1)).toEqual([[3, EventType.SNAPSHOT]]);
   });
 
   it("sends the snapshot for a sequence the verification never had", async () => {
-    expect(await collect(app.service.watch(id, new AbortController().signal, 99))).toEqual([[3, "snapshot"]]);
+    expect(await resumeAfter(99)).toEqual([[3, EventType.SNAPSHOT]]);
   });
 });

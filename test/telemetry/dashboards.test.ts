@@ -6,7 +6,9 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { startTelemetryTestApp, type TelemetryTestServer } from "./harness.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { scrape } from "./prometheus.js";
+import { inMemoryTelemetry, telemetryScenario } from "./scenario.js";
 import { PER_PHONE_LIMIT, scriptedRun } from "./scripted-run.js";
 
 const DASHBOARD = resolve("observability/grafana/verifyd-dashboard.json");
@@ -167,13 +169,13 @@ describe("the Prometheus alert rules (observability/prometheus/verifyd-alerts.ya
 });
 
 describe("every metric the dashboard and the alerts query", () => {
-  let server: TelemetryTestServer;
+  let server: TestServer;
   let served: Set<string>;
 
   beforeAll(async () => {
-    server = await startTelemetryTestApp({ perPhone: PER_PHONE_LIMIT, tracing: false });
+    server = await startTestServer({ config: telemetryScenario({ perPhone: PER_PHONE_LIMIT }), telemetry: inMemoryTelemetry(false).telemetry });
     await scriptedRun(server);
-    served = (await server.scrape()).names();
+    served = (await scrape(server.url)).names();
   }, 30_000);
   afterAll(async () => server?.close());
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { SpanKind } from "@opentelemetry/api";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { ProviderCaller } from "../../src/dispatch/provider-caller.js";
+import type { ProviderCaller } from "../../src/gateway/provider-caller.js";
 import type { OutboundMessage, ProviderAdapter } from "../../src/providers/adapter.js";
 import { startTelemetry, type Telemetry } from "../../src/telemetry/telemetry.js";
 import { TracingCaller } from "../../src/telemetry/tracing-caller.js";
@@ -38,7 +38,7 @@ const message: OutboundMessage = {
   idempotencyKey: "ver_x-attempt-1",
   reference: { verificationId: "ver_x", attemptNumber: 1 },
   callbackUrl: "",
-  attemptContext: { country: "US", reason: "start" },
+  attemptContext: { country: "US", reason: { kind: "start" } },
 };
 
 describe("outgoing provider HTTP calls", () => {

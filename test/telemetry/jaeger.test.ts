@@ -1,24 +1,21 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { VerificationService } from "../../gen/verify/v1/verify_pb.js";
-import { mongoServerAvailability, type MongoTestServer, startMongoServer } from "../support/ferretdb.js";
-import { DELIVERY_WINDOW_MS, eventually, type TelemetryTestOptions, telemetryConfigYaml } from "./harness.js";
-import { type Jaeger, JAEGER_BINARY, type JaegerSpan, type JaegerTrace, startJaeger, tag } from "./jaeger.js";
+import { type ConfigLayer, testConfigYaml } from "../support/config.js";
+import { eventually } from "../support/eventually.js";
+import { type MongoTestServer, mongoServerAvailability, startMongoServer } from "../support/ferretdb.js";
+import { startVerifydProcess, type VerifydProcess } from "../support/process.js";
+import { JAEGER_BINARY, type Jaeger, type JaegerSpan, type JaegerTrace, startJaeger, tag } from "./jaeger.js";
+import { DELIVERY_WINDOW_MS, telemetryScenario } from "./scenario.js";
 
 // Under CI a missing or broken Jaeger fails the suite; on a laptop without the tools it is skipped.
 const run = existsSync(JAEGER_BINARY) || Boolean(process.env.CI);
 
 describe.runIf(run)("traces in a real Jaeger", () => {
   let jaeger: Jaeger;
-  let verifyd: { url: string; process: ChildProcess; logs: Array<Record<string, unknown>>; dir: string };
+  let verifyd: VerifydProcess;
 
   beforeAll(async () => {
     jaeger = await startJaeger();
@@ -26,11 +23,7 @@ describe.runIf(run)("traces in a real Jaeger", () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (verifyd?.process.exitCode === null) {
-      verifyd.process.kill("SIGTERM");
-      await new Promise((resolve) => verifyd.process.once("exit", resolve));
-    }
-    if (verifyd) await rm(verifyd.dir, { recursive: true, force: true });
+    await verifyd?.stop();
     await jaeger?.stop();
   });
 
@@ -42,8 +35,7 @@ describe.runIf(run)("traces in a real Jaeger", () => {
         expect(spans.length, `spans of ${verificationId} in Jaeger`).toBeGreaterThanOrEqual(spansAtLeast);
         return traces;
       },
-      20_000,
-      200,
+      { timeoutMs: 20_000, intervalMs: 200 },
     );
   }
 
@@ -90,7 +82,7 @@ describe.runIf(run)("traces in a real Jaeger", () => {
       const found = (await traceOf(id, 4)).flatMap((t) => t.spans).find((span) => span.operationName === "receipt sim-b");
       expect(found).toBeDefined();
       return found!;
-    }, 10_000);
+    }, { timeoutMs: 10_000 });
     expect(receipt.traceID).toBe(start.traceID);
     expect(receipt.logs.some((log) => log.fields.some((field) => field.key === "event" && field.value === "delivery_receipt"))).toBe(true);
   }, 60_000);
@@ -104,7 +96,7 @@ describe.runIf(run)("traces in a real Jaeger", () => {
       const found = await traceOf(id, 4);
       expect(found.flatMap((t) => t.spans).map((span) => span.operationName)).toContain("resend (no_receipt)");
       return found;
-    }, 20_000 + DELIVERY_WINDOW_MS);
+    }, { timeoutMs: 20_000 + DELIVERY_WINDOW_MS });
     const spans = traces.flatMap((t) => t.spans);
     const start = spans.find((span) => span.operationName === "verify.v1.VerificationService/Start")!;
     const resend = spans.find((span) => span.operationName === "resend (no_receipt)")!;
@@ -127,14 +119,11 @@ describe.runIf(run)("traces in a real Jaeger", () => {
           expect(found.flatMap((trace) => trace.spans).map((span) => span.operationName)).toEqual(expect.arrayContaining(["send sim-a", "send sim-b"]));
           return found;
         },
-        20_000,
-        200,
+        { timeoutMs: 20_000, intervalMs: 200 },
       );
       expect(Object.values(traces[0]!.processes).map((process) => process.serviceName)).toEqual(["verifyd-grpc"]);
     } finally {
-      overGrpc.process.kill("SIGTERM");
-      await new Promise((resolve) => overGrpc.process.once("exit", resolve));
-      await rm(overGrpc.dir, { recursive: true, force: true });
+      await overGrpc.stop();
     }
   }, 60_000);
 
@@ -151,7 +140,7 @@ describe.runIf(run)("traces in a real Jaeger", () => {
       const found = await jaeger.traces({ service: "verifyd", tags: JSON.stringify({ "rpc.response.status_code": "UNAVAILABLE" }) });
       expect(found.map((trace) => trace.traceID)).toContain(line.trace_id);
       return found;
-    }, 20_000);
+    }, { timeoutMs: 20_000 });
     expect(traces.length).toBeGreaterThan(0);
   }, 60_000);
 });
@@ -159,20 +148,16 @@ describe.runIf(run)("traces in a real Jaeger", () => {
 describe.runIf(run && mongoServerAvailability().available)("MongoDB commands in a real Jaeger trace", () => {
   let jaeger: Jaeger;
   let mongo: MongoTestServer;
-  let verifyd: Awaited<ReturnType<typeof startVerifyd>>;
+  let verifyd: VerifydProcess;
 
   beforeAll(async () => {
     [jaeger, mongo] = await Promise.all([startJaeger(), startMongoServer()]);
-    const store = `{ type: mongodb, uri: "${mongo.uri}", database: ${mongo.uniqueDatabase("telemetry")} }`;
+    const store = { type: "mongodb", uri: mongo.uri, database: mongo.uniqueDatabase("telemetry") };
     verifyd = await startVerifyd({ OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpHttpEndpoint, OTEL_BSP_SCHEDULE_DELAY: "100" }, { store });
   }, 90_000);
 
   afterAll(async () => {
-    if (verifyd?.process.exitCode === null) {
-      verifyd.process.kill("SIGTERM");
-      await new Promise((resolve) => verifyd.process.once("exit", resolve));
-    }
-    if (verifyd) await rm(verifyd.dir, { recursive: true, force: true });
+    await verifyd?.stop();
     await Promise.all([jaeger?.stop(), mongo?.close()]);
   });
 
@@ -188,8 +173,7 @@ describe.runIf(run && mongoServerAvailability().available)("MongoDB commands in 
         expect(found?.spans.filter(isMongoSpan).length ?? 0).toBeGreaterThan(0);
         return found!;
       },
-      20_000,
-      200,
+      { timeoutMs: 20_000, intervalMs: 200 },
     );
     const start = trace.spans.find((span) => span.operationName === "verify.v1.VerificationService/Start")!;
     const mongoSpans = trace.spans.filter(isMongoSpan);
@@ -206,39 +190,12 @@ function isMongoSpan(span: JaegerSpan): boolean {
   return span.tags.some((entry) => (entry.key === "db.system" || entry.key === "db.system.name") && entry.value === "mongodb");
 }
 
-async function startVerifyd(
-  env: Record<string, string>,
-  options: TelemetryTestOptions = {},
-): Promise<{ url: string; process: ChildProcess; logs: Array<Record<string, unknown>>; dir: string }> {
-  const dir = await mkdtemp(join(tmpdir(), "verifyd-jaeger-"));
-  const configPath = join(dir, "verifyd.yaml");
-  await writeFile(configPath, telemetryConfigYaml({ ...options, logLevel: "info" }));
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "serve", "--config", configPath, "--port", "0"], {
-    cwd: fileURLToPath(new URL("../..", import.meta.url)),
+/** verifyd with the telemetry scenario as its own process, exporting to wherever `env` says. */
+async function startVerifyd(env: Record<string, string>, extra: ConfigLayer = {}): Promise<VerifydProcess> {
+  return startVerifydProcess(testConfigYaml(telemetryScenario(), { log: { level: "info" } }, extra), {
     env: { ...withoutOtelSettings(process.env), ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    startTimeoutMs: 20_000,
   });
-  const logs: Array<Record<string, unknown>> = [];
-  createInterface({ input: child.stdout! }).on("line", (line) => {
-    try {
-      logs.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      // Not a log line.
-    }
-  });
-  let stderr = "";
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = await eventually(
-    () => {
-      if (child.exitCode !== null) throw new Error(`verifyd exited with ${child.exitCode}: ${stderr}`);
-      const listening = logs.find((line) => line.msg === "verifyd listening");
-      expect(listening?.url, `verifyd did not start; stderr: ${stderr}`).toBeDefined();
-      return String(listening!.url);
-    },
-    20_000,
-    50,
-  );
-  return { url, process: child, logs, dir };
 }
 
 /** The test's own OTEL_* settings only: whatever the machine exports must not redirect verifyd's spans. */

@@ -1,26 +1,25 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { parseConfig } from "../../src/config/load-config.js";
-import { startApp } from "../../src/server/app.js";
-import { createLogger } from "../../src/telemetry/logger.js";
 import { startTelemetry } from "../../src/telemetry/telemetry.js";
-import { type Samples, startTelemetryTestApp, type TelemetryTestServer, telemetryConfigYaml } from "./harness.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { type Samples, scrape } from "./prometheus.js";
+import { inMemoryTelemetry, telemetryScenario } from "./scenario.js";
 import { expectScriptedCounts, PER_PHONE_LIMIT, type ScriptedRun, scriptedRun } from "./scripted-run.js";
 
 describe("GET /metrics after a scripted run", () => {
-  let server: TelemetryTestServer;
+  let server: TestServer;
   let run: ScriptedRun;
   let metrics: Samples;
 
   beforeAll(async () => {
     // Metrics only: the counters must not depend on tracing being on.
-    server = await startTelemetryTestApp({ perPhone: PER_PHONE_LIMIT, tracing: false });
+    server = await startTestServer({ config: telemetryScenario({ perPhone: PER_PHONE_LIMIT }), telemetry: inMemoryTelemetry(false).telemetry });
     run = await scriptedRun(server);
-    metrics = await server.scrape();
+    metrics = await scrape(server.url);
   }, 30_000);
   afterAll(async () => server?.close());
 
   test("serves the Prometheus text format with the service named in target_info", async () => {
-    const response = await fetch(`${server.app.url}/metrics`);
+    const response = await fetch(`${server.url}/metrics`);
     expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(metrics.matching("target_info")[0]?.labels.service_name).toBe("verifyd");
     expect(metrics.types.get("verifyd_sends_total")).toBe("counter");
@@ -50,7 +49,7 @@ describe("GET /metrics after a scripted run", () => {
   });
 
   test("labels stay bounded: no phone number, verification id or code appears anywhere", async () => {
-    const text = await (await fetch(`${server.app.url}/metrics`)).text();
+    const text = await (await fetch(`${server.url}/metrics`)).text();
     expect(text).not.toMatch(/\+\d{6,}/);
     expect(text).not.toContain("ver_");
     const labelNames = new Set(metrics.all.filter((sample) => sample.name !== "target_info").flatMap((sample) => Object.keys(sample.labels)));
@@ -64,11 +63,11 @@ describe("with metrics off", () => {
   test("OTEL_METRICS_EXPORTER=none: GET /metrics answers 404", async () => {
     const telemetry = startTelemetry({ env: { OTEL_METRICS_EXPORTER: "none" } });
     expect(telemetry.meter).toBeUndefined();
-    const app = await startApp(parseConfig(telemetryConfigYaml(), {}, "test"), { port: 0, host: "127.0.0.1", logger: createLogger("silent"), telemetry });
+    const server = await startTestServer({ config: telemetryScenario(), telemetry });
     try {
-      expect((await fetch(`${app.url}/metrics`)).status).toBe(404);
+      expect((await fetch(`${server.url}/metrics`)).status).toBe(404);
     } finally {
-      await app.close();
+      await server.close();
     }
   });
 });

@@ -1,7 +1,7 @@
 /**
  * A scripted run through every path the metrics describe, against the
- * harness's scenario numbers. What it does, and so what /metrics must say
- * afterwards (US unless noted):
+ * telemetry scenario's numbers (scenario.ts). What it does, and so what
+ * /metrics must say afterwards (US unless noted):
  *
  * 1. fast failover: sim-a rejects (no_route), sim-b accepts and delivers; the code is checked: verified, credited to sim-b
  * 2. slow failover: sim-a accepts and drops, sim-b after the window (no_receipt), delivered
@@ -12,7 +12,9 @@
  * 7. a Watch stream on a verification sim-a delivers, open while the metrics are read (watchStreamsWhileOpen), closed after
  */
 import { expect } from "vitest";
-import { eventually, type Samples, type TelemetryTestServer } from "./harness.js";
+import { eventually } from "../support/eventually.js";
+import type { TestServer } from "../support/server.js";
+import { type Samples, scrape } from "./prometheus.js";
 
 export const SCRIPT = {
   fastFailover: "+12025550111",
@@ -32,8 +34,8 @@ export interface ScriptedRun {
 }
 
 /** Runs the script; resolves once every receipt and resend has landed. */
-export async function scriptedRun(server: TelemetryTestServer): Promise<ScriptedRun> {
-  const { connect, grpc, grpcWeb } = server;
+export async function scriptedRun(server: TestServer): Promise<ScriptedRun> {
+  const { connectH1: connect, grpc, grpcWeb } = server;
 
   const fast = await connect.start({ phoneNumber: SCRIPT.fastFailover });
   const code = await server.codeSentTo(SCRIPT.fastFailover);
@@ -64,7 +66,7 @@ export async function scriptedRun(server: TelemetryTestServer): Promise<Scripted
     }
   })();
   await eventually(() => expect(seen).toBeGreaterThan(0));
-  const watchStreamsWhileOpen = (await server.scrape()).sum("verifyd_watch_streams");
+  const watchStreamsWhileOpen = (await scrape(server.url)).sum("verifyd_watch_streams");
   abort.abort();
   await watching;
 
@@ -76,9 +78,9 @@ export async function scriptedRun(server: TelemetryTestServer): Promise<Scripted
         expect(record?.attempts.some((attempt) => attempt.provider === "sim-b" && attempt.status === "delivered"), `${id} delivered through sim-b`).toBe(true);
       }
     },
-    10_000,
+    { timeoutMs: 10_000 },
   );
-  await eventually(async () => expect((await server.scrape()).sum("verifyd_watch_streams")).toBe(0));
+  await eventually(async () => expect((await scrape(server.url)).sum("verifyd_watch_streams")).toBe(0));
   return { watchStreamsWhileOpen };
 }
 

@@ -1,16 +1,23 @@
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import type { ReadableSpan } from "@opentelemetry/sdk-trace";
+import type { InMemorySpanExporter, ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { attempts, DELIVERY_WINDOW_MS, eventually, isChildOf, spansOf, startTelemetryTestApp, type TelemetryTestServer } from "./harness.js";
+import { FakeClock } from "../support/clock.js";
+import { eventually } from "../support/eventually.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { DELIVERY_WINDOW_MS, inMemoryTelemetry, telemetryScenario } from "./scenario.js";
+import { attempts, isChildOf, spansOf } from "./spans.js";
 
 const START = "verify.v1.VerificationService/Start";
 
-let server: TelemetryTestServer;
+let server: TestServer;
+let exporter: InMemorySpanExporter;
 beforeAll(async () => {
-  server = await startTelemetryTestApp();
+  const traced = inMemoryTelemetry();
+  exporter = traced.spans;
+  server = await startTestServer({ config: telemetryScenario(), telemetry: traced.telemetry });
 });
 afterAll(async () => server?.close());
-beforeEach(() => server.spans.reset());
+beforeEach(() => exporter.reset());
 
 function serverSpan(spans: readonly ReadableSpan[], name: string): ReadableSpan {
   const found = spans.filter((span) => span.name === name && span.kind === SpanKind.SERVER);
@@ -21,11 +28,11 @@ function serverSpan(spans: readonly ReadableSpan[], name: string): ReadableSpan 
 describe("a fast-failover verification", () => {
   test("reads as one trace: the Start server span with a child span per provider attempt, then the receipt", async () => {
     const phone = "+12025550111";
-    const { verification } = await server.connect.start({ phoneNumber: phone });
+    const { verification } = await server.connectH1.start({ phoneNumber: phone });
     const id = verification!.id;
 
     const spans = await eventually(() => {
-      const found = spansOf(server.spans, id);
+      const found = spansOf(exporter, id);
       expect(found.map((span) => span.name)).toContain("receipt sim-b");
       return found;
     });
@@ -85,7 +92,7 @@ describe("a fast-failover verification", () => {
     const code = await server.codeSentTo(phone);
     await server.grpc.check({ verificationId: verification!.id, code });
 
-    const spans = server.spans.getFinishedSpans();
+    const spans = exporter.getFinishedSpans();
     const everything = JSON.stringify(spans.map((span) => ({ name: span.name, attributes: span.attributes, events: span.events, status: span.status, links: span.links })));
     expect(everything).not.toContain(code);
     expect(everything).not.toContain(phone);
@@ -96,14 +103,14 @@ describe("a fast-failover verification", () => {
 describe("a slow-failover verification", () => {
   test("the timer's resend is a span of its own, linked to the Start that armed it, with the new attempt under it", async () => {
     const phone = "+12025550121";
-    const { verification } = await server.connect.start({ phoneNumber: phone });
+    const { verification } = await server.connectH1.start({ phoneNumber: phone });
     const id = verification!.id;
 
     const spans = await eventually(() => {
-      const found = spansOf(server.spans, id);
+      const found = spansOf(exporter, id);
       expect(found.map((span) => span.name)).toContain("receipt sim-b");
       return found;
-    }, 5 * DELIVERY_WINDOW_MS + 2000);
+    }, { timeoutMs: 5 * DELIVERY_WINDOW_MS + 2000 });
     const start = serverSpan(spans, START);
     const [first, second] = attempts(spans);
     expect(isChildOf(first!, start)).toBe(true);
@@ -132,11 +139,11 @@ describe("a slow-failover verification", () => {
 
   test("an UNDELIVERED receipt shows as an errored receipt span, and the failover it causes as a resend span", async () => {
     const phone = "+12025550131";
-    const { verification } = await server.connect.start({ phoneNumber: phone });
+    const { verification } = await server.connectH1.start({ phoneNumber: phone });
     const id = verification!.id;
 
     const spans = await eventually(() => {
-      const found = spansOf(server.spans, id);
+      const found = spansOf(exporter, id);
       expect(found.map((span) => span.name)).toEqual(expect.arrayContaining(["receipt sim-a", "resend (undelivered)", "receipt sim-b"]));
       return found;
     });
@@ -152,11 +159,16 @@ describe("a slow-failover verification", () => {
   });
 
   test("timers that send nothing (here: expiry) leave no span", async () => {
-    const short = await startTelemetryTestApp({ codeTtl: "400ms" });
+    // code_ttl runs out when the test moves this clock, once sim-a's receipt is in.
+    const clock = new FakeClock(Date.now());
+    const traced = inMemoryTelemetry();
+    const short = await startTestServer({ config: telemetryScenario({ codeTtl: "400ms" }), telemetry: traced.telemetry, clock });
     try {
-      const { verification } = await short.connect.start({ phoneNumber: "+12025550101" });
+      const { verification } = await short.connectH1.start({ phoneNumber: "+12025550101" });
+      await eventually(() => expect(spansOf(traced.spans, verification!.id).map((span) => span.name)).toContain("receipt sim-a"));
+      clock.advance(400);
       await eventually(async () => expect((await short.app.store.get(verification!.id))?.status).toBe("expired"));
-      const names = spansOf(short.spans, verification!.id).map((span) => span.name);
+      const names = spansOf(traced.spans, verification!.id).map((span) => span.name);
       expect(names.sort()).toEqual([START, "receipt sim-a", "send sim-a"].sort());
     } finally {
       await short.close();
@@ -170,14 +182,14 @@ describe("trace context from the caller", () => {
   const traceparent = `00-${TRACE_ID}-${PARENT_ID}-01`;
 
   test.each([
-    ["Connect", "connect", "connect_rpc"],
+    ["Connect", "connectH1", "connect_rpc"],
     ["gRPC", "grpc", "grpc"],
     ["gRPC-Web", "grpcWeb", "grpc"],
   ] as const)("a %s call continues the caller's W3C trace", async (_name, client, system) => {
-    const phone = `+120255501${client === "connect" ? "02" : client === "grpc" ? "03" : "04"}`;
+    const phone = `+120255501${client === "connectH1" ? "02" : client === "grpc" ? "03" : "04"}`;
     const { verification } = await server[client].start({ phoneNumber: phone }, { headers: { traceparent } });
 
-    const spans = spansOf(server.spans, verification!.id);
+    const spans = spansOf(exporter, verification!.id);
     const start = serverSpan(spans, START);
     expect(start.spanContext().traceId).toBe(TRACE_ID);
     expect(start.parentSpanContext?.spanId).toBe(PARENT_ID);
@@ -189,53 +201,54 @@ describe("trace context from the caller", () => {
 
   test("a failed call records its status code; a server fault marks the span as an error, a caller's mistake does not", async () => {
     await expect(server.grpc.get({ verificationId: "ver_unknown" }, { headers: { traceparent } })).rejects.toThrow(/not found/);
-    await expect(server.connect.start({ phoneNumber: "+33612345699" })).rejects.toThrow(/no provider could take the message/);
+    await expect(server.connectH1.start({ phoneNumber: "+33612345699" })).rejects.toThrow(/no provider could take the message/);
 
-    const get = server.spans.getFinishedSpans().find((span) => span.name === "verify.v1.VerificationService/Get")!;
+    const get = exporter.getFinishedSpans().find((span) => span.name === "verify.v1.VerificationService/Get")!;
     expect(get.attributes).toMatchObject({ "rpc.grpc.status_code": 5, "rpc.response.status_code": "NOT_FOUND", "verifyd.verification.id": "ver_unknown" });
     expect(get.status.code).toBe(SpanStatusCode.UNSET);
-    const start = server.spans.getFinishedSpans().find((span) => span.name === START)!;
+    const start = exporter.getFinishedSpans().find((span) => span.name === START)!;
     expect(start.attributes).toMatchObject({ "rpc.connect_rpc.error_code": "unavailable", "rpc.response.status_code": "UNAVAILABLE" });
     expect(start.status.code).toBe(SpanStatusCode.ERROR);
-    expect(attempts(server.spans.getFinishedSpans()).map((span) => [span.name, span.attributes["verifyd.attempt.error_kind"]])).toEqual([["send sim-down", "auth"]]);
+    expect(attempts(exporter.getFinishedSpans()).map((span) => [span.name, span.attributes["verifyd.attempt.error_kind"]])).toEqual([["send sim-down", "auth"]]);
   });
 
   test("Watch gets one span for the whole stream, ended when the stream ends", async () => {
     const phone = "+12025550105";
-    const { verification } = await server.connect.start({ phoneNumber: phone });
+    const { verification } = await server.connectH1.start({ phoneNumber: phone });
     const code = await server.codeSentTo(phone);
     const events: string[] = [];
     const watching = (async () => {
       for await (const response of server.grpc.watch({ verificationId: verification!.id })) events.push(String(response.event?.type));
     })();
     await eventually(() => expect(events.length).toBeGreaterThan(0));
-    await server.connect.check({ verificationId: verification!.id, code });
+    await server.connectH1.check({ verificationId: verification!.id, code });
     await watching;
 
     const watch = await eventually(() => {
-      const found = server.spans.getFinishedSpans().find((span) => span.name === "verify.v1.VerificationService/Watch");
+      const found = exporter.getFinishedSpans().find((span) => span.name === "verify.v1.VerificationService/Watch");
       expect(found).toBeDefined();
       return found!;
     });
     expect(watch.attributes["rpc.grpc.status_code"]).toBe(0);
-    const check = server.spans.getFinishedSpans().find((span) => span.name === "verify.v1.VerificationService/Check")!;
+    const check = exporter.getFinishedSpans().find((span) => span.name === "verify.v1.VerificationService/Check")!;
     expect(check.attributes).toMatchObject({ "verifyd.check.approved": true, "verifyd.verification.id": verification!.id });
   });
 
   test("health checks are not traced", async () => {
     const response = await fetch(`${server.app.url}/grpc.health.v1.Health/Check`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     expect(response.status).toBe(200);
-    expect(server.spans.getFinishedSpans().filter((span) => span.name.startsWith("grpc.health"))).toEqual([]);
+    expect(exporter.getFinishedSpans().filter((span) => span.name.startsWith("grpc.health"))).toEqual([]);
   });
 });
 
 describe("with tracing off", () => {
   test("nothing is traced and records carry no trace context", async () => {
-    const quiet = await startTelemetryTestApp({ tracing: false });
+    const untraced = inMemoryTelemetry(false);
+    const quiet = await startTestServer({ config: telemetryScenario(), telemetry: untraced.telemetry });
     try {
-      const { verification } = await quiet.connect.start({ phoneNumber: "+12025550111" }, { headers: { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" } });
-      expect(quiet.telemetry.tracer).toBeUndefined();
-      expect(quiet.spans.getFinishedSpans()).toEqual([]);
+      const { verification } = await quiet.connectH1.start({ phoneNumber: "+12025550111" }, { headers: { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" } });
+      expect(untraced.telemetry.tracer).toBeUndefined();
+      expect(untraced.spans.getFinishedSpans()).toEqual([]);
       expect((await quiet.app.store.get(verification!.id))?.traceContext).toBeUndefined();
     } finally {
       await quiet.close();

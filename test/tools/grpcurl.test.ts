@@ -4,35 +4,35 @@ import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load-config.js";
-import { type App, startApp } from "../../src/server/app.js";
-import { createLogger } from "../../src/telemetry/logger.js";
+import { startTestServer, type TestServer } from "../support/server.js";
 
 const run = promisify(execFile);
 const GRPCURL = resolve(".tools/bin/grpcurl");
 
 // grpcurl is the tool operators reach for first; reflection is only useful if it works with it.
 describe("grpcurl against a running verifyd", () => {
-  let app: App;
+  let server: TestServer;
   const grpcurl = async (...args: string[]) => {
-    const { stdout } = await run(GRPCURL, ["-plaintext", ...args.slice(0, -1), `127.0.0.1:${app.port}`, ...args.slice(-1)]);
+    const { stdout } = await run(GRPCURL, ["-plaintext", ...args.slice(0, -1), `127.0.0.1:${server.app.port}`, ...args.slice(-1)]);
     return stdout;
   };
 
   beforeAll(async () => {
     if (!existsSync(GRPCURL)) throw new Error(`${GRPCURL} is missing: run scripts/install-tools.sh`);
-    app = await startApp(loadConfig(undefined), { port: 0, host: "127.0.0.1", logger: createLogger("silent") });
+    // The embedded default configuration, as `verifyd serve` runs without --config.
+    server = await startTestServer({ parsedConfig: loadConfig(undefined) });
   });
-  afterAll(async () => app?.close());
+  afterAll(async () => server?.close());
 
   it("lists the served services through reflection", async () => {
-    const services = (await run(GRPCURL, ["-plaintext", `127.0.0.1:${app.port}`, "list"])).stdout.trim().split("\n");
+    const services = (await run(GRPCURL, ["-plaintext", `127.0.0.1:${server.app.port}`, "list"])).stdout.trim().split("\n");
     expect(services).toEqual(
       expect.arrayContaining(["verify.v1.VerificationService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"]),
     );
   });
 
   it("describes a request message field by field", async () => {
-    const { stdout } = await run(GRPCURL, ["-plaintext", `127.0.0.1:${app.port}`, "describe", "verify.v1.StartRequest"]);
+    const { stdout } = await run(GRPCURL, ["-plaintext", `127.0.0.1:${server.app.port}`, "describe", "verify.v1.StartRequest"]);
     expect(stdout).toContain("string phone_number = 1;");
     expect(stdout).toContain("map<string, string> metadata = 8;");
   });
@@ -50,7 +50,7 @@ describe("grpcurl against a running verifyd", () => {
       "-plaintext",
       "-d",
       '{"verification_id":"ver_missing"}',
-      `127.0.0.1:${app.port}`,
+      `127.0.0.1:${server.app.port}`,
       "verify.v1.VerificationService/Get",
     ]).then(
       () => undefined,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { providerBaseShape } from "../../config/zod-types.js";
+import { providerBaseShape } from "../base-config.js";
 
 /**
  * Infobip SMS API v3. Every account has its own API host, so `base_url` is

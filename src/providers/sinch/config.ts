@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { duration, providerBaseShape } from "../../config/zod-types.js";
+import { duration } from "../../schema/zod-types.js";
+import { providerBaseShape } from "../base-config.js";
 
 /** The regions Sinch serves the SMS REST API from: `https://{region}.sms.api.sinch.com`. */
 export const SINCH_REGIONS = ["us", "eu", "au", "br", "ca"] as const;

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { duration, providerBaseShape } from "../../config/zod-types.js";
+import { duration } from "../../schema/zod-types.js";
+import { providerBaseShape } from "../base-config.js";
 import { isTelnyxPublicKey } from "./signature.js";
 
 /**

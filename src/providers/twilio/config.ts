@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { providerBaseShape } from "../../config/zod-types.js";
+import { providerBaseShape } from "../base-config.js";
 
 /**
  * Twilio: SMS and WhatsApp through the Messages API, voice through the Calls

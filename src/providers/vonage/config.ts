@@ -1,6 +1,7 @@
 import { createPrivateKey } from "node:crypto";
 import { z } from "zod";
-import { duration, providerBaseShape } from "../../config/zod-types.js";
+import { duration } from "../../schema/zod-types.js";
+import { providerBaseShape } from "../base-config.js";
 
 /** The algorithms Vonage offers for signed SMS webhooks (Dashboard → API settings → signature method). */
 export const VONAGE_SIGNATURE_METHODS = ["md5hash", "md5hmac", "sha1hmac", "sha256hmac", "sha512hmac"] as const;

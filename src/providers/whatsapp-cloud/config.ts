@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { providerBaseShape } from "../../config/zod-types.js";
+import { providerBaseShape, withoutStatusQueries } from "../base-config.js";
 
 /**
  * WhatsApp through Meta's Cloud API with an approved authentication template
@@ -8,6 +8,8 @@ import { providerBaseShape } from "../../config/zod-types.js";
  */
 export const whatsappCloudConfigSchema = z.strictObject({
   ...providerBaseShape,
+  // The Cloud API has no message lookup: statuses arrive only by webhook.
+  ...withoutStatusQueries("whatsapp-cloud"),
   type: z.literal("whatsapp-cloud"),
   channels: z.array(z.literal("whatsapp")).min(1).default(["whatsapp"]),
   base_url: z.string().url().default("https://graph.facebook.com"),

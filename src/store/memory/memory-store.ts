@@ -1,5 +1,5 @@
 import { isActive, type VerificationEvent, type VerificationRecord } from "../../verification/model.js";
-import { DuplicateKeyError, type VerificationStore } from "../store.js";
+import { DuplicateKeyError, type VerificationStore } from "../../verification/ports.js";
 import { DueQueue } from "./due-queue.js";
 
 export interface MemoryStoreOptions {

@@ -1,4 +1,4 @@
-import type { EventType, VerificationEvent, VerificationRecord } from "../../verification/model.js";
+import type { EventFacts, EventType, VerificationEvent, VerificationRecord } from "../../verification/model.js";
 import { isActive } from "../../verification/model.js";
 
 /**
@@ -20,12 +20,10 @@ export type RecordFields = Omit<VerificationRecord, "id" | "metadata"> & { metad
 /** The verification as an event left it, without the code's hash or sealed copy. */
 export type EventSnapshot = Omit<RecordFields, "codeHash" | "sealedCode">;
 
-export interface StoredEvent {
+/** An event as stored: its typed facts kept as they are (plain data, no "$" keys). */
+export interface StoredEvent extends EventFacts {
   sequence: number;
   type: EventType;
-  provider?: string;
-  reason?: string;
-  attemptNumber?: number;
   at: number;
   verification: EventSnapshot;
 }
@@ -157,12 +155,18 @@ export function toStoredEvent(event: VerificationEvent, version: number, retenti
     sequence: event.sequence,
     type: event.type,
     provider: event.provider,
-    reason: event.reason,
     attemptNumber: event.attemptNumber,
+    cause: event.cause,
+    error: event.error,
+    skipped: event.skipped,
+    offered: event.offered,
+    attemptsLeft: event.attemptsLeft,
     at: event.at,
     verification,
   });
 }
+
+const EVENT_FACTS = ["provider", "attemptNumber", "cause", "error", "skipped", "offered", "attemptsLeft"] as const satisfies readonly (keyof EventFacts)[];
 
 export function fromStoredEvent(verificationId: string, stored: StoredEvent): VerificationEvent {
   const { metadata, ...fields } = stored.verification;
@@ -174,9 +178,9 @@ export function fromStoredEvent(verificationId: string, stored: StoredEvent): Ve
     verification: { id: verificationId, ...fields, codeHash: "", metadata: fromEntries(metadata) },
     at: stored.at,
   };
-  if (stored.provider !== undefined) event.provider = stored.provider;
-  if (stored.reason !== undefined) event.reason = stored.reason;
-  if (stored.attemptNumber !== undefined) event.attemptNumber = stored.attemptNumber;
+  for (const fact of EVENT_FACTS) {
+    if (stored[fact] !== undefined) (event as unknown as Record<string, unknown>)[fact] = stored[fact];
+  }
   return event;
 }
 

@@ -1,6 +1,8 @@
-import { MongoError } from "mongodb";
+import { type Collection, MongoError } from "mongodb";
 import { VerifyError } from "../../verification/errors.js";
-import { DuplicateKeyError, type UniqueField } from "../store.js";
+import { DuplicateKeyError, type UniqueField } from "../../verification/ports.js";
+import { isActive, type VerificationRecord } from "../../verification/model.js";
+import type { VerificationDocument } from "./documents.js";
 import { INDEX_NAMES } from "./indexes.js";
 
 /**
@@ -37,4 +39,31 @@ export function toStoreError(error: unknown, operation: string): unknown {
   if (error instanceof DuplicateKeyError || error instanceof VerifyError) return error;
   if (error instanceof MongoError) return VerifyError.unavailable(`the database is unavailable (${operation}); try again`, error);
   return error;
+}
+
+/** Which unique index refused the record: from the error when the server names it, else by looking. */
+export async function uniqueFieldTaken(
+verifications: Collection<VerificationDocument>,
+error: unknown,
+record: VerificationRecord,
+maxTimeMS: number,
+): Promise<UniqueField> {
+  const named = duplicateField(error);
+  if (named === "idempotency_key" || named === "active_phone_number") return named;
+  if (named === undefined) {
+    const options = { projection: { _id: 1 }, maxTimeMS: maxTimeMS };
+    if (record.idempotencyKey !== undefined) {
+      const holder = await verifications.findOne({ idempotencyKey: record.idempotencyKey }, options);
+      if (holder && holder._id !== record.id) return "idempotency_key";
+    }
+    if (isActive(record)) {
+      const holder = await verifications.findOne({ activePhoneNumber: record.phoneNumber }, options);
+      if (holder && holder._id !== record.id) return "active_phone_number";
+    }
+    if (!(await verifications.findOne({ _id: record.id }, options))) {
+      // The holder finished or was purged between the refusal and the look; the caller re-reads either way.
+      return record.idempotencyKey !== undefined ? "idempotency_key" : "active_phone_number";
+    }
+  }
+  throw new Error(`verification id ${record.id} is already taken`);
 }

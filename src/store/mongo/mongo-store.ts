@@ -1,8 +1,8 @@
 import { type Collection, type Db, MongoClient } from "mongodb";
 import type { VerificationEvent, VerificationRecord } from "../../verification/model.js";
 import { isActive } from "../../verification/model.js";
-import type { Logger } from "../../verification/service.js";
-import { DuplicateKeyError, type UniqueField, type VerificationStore } from "../store.js";
+import type { Logger } from "../../verification/ports.js";
+import { DuplicateKeyError, type VerificationStore } from "../../verification/ports.js";
 import { type ConditionalWriter, type FenceDocument, FencedWriter, ServerConditionalWriter } from "./conditional-writes.js";
 import {
   fromDocument,
@@ -13,7 +13,7 @@ import {
   toDocument,
   type VerificationDocument,
 } from "./documents.js";
-import { duplicateField, isDuplicateKeyError, toStoreError } from "./errors.js";
+import { isDuplicateKeyError, toStoreError, uniqueFieldTaken } from "./errors.js";
 import { EventFeed } from "./event-feed.js";
 import { COLLECTIONS, ensureIndexes } from "./indexes.js";
 
@@ -146,7 +146,7 @@ export class MongoStore implements VerificationStore {
         );
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
-        throw new DuplicateKeyError(await this.#uniqueFieldTaken(error, record));
+        throw new DuplicateKeyError(await uniqueFieldTaken(this.#verifications, error, record, this.#maxTimeMS));
       }
     });
   }
@@ -180,7 +180,7 @@ export class MongoStore implements VerificationStore {
         if (!(await writer.apply(record.id, expectedVersion, change))) return undefined;
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
-        throw new DuplicateKeyError(await this.#uniqueFieldTaken(error, record));
+        throw new DuplicateKeyError(await uniqueFieldTaken(this.#verifications, error, record, this.#maxTimeMS));
       }
       return { ...record, version: expectedVersion + 1 };
     });
@@ -293,28 +293,6 @@ export class MongoStore implements VerificationStore {
       );
       return settled && stillMatches(settled) ? fromDocument(settled) : undefined;
     });
-  }
-
-  /** Which unique index refused the record: from the error when the server names it, else by looking. */
-  async #uniqueFieldTaken(error: unknown, record: VerificationRecord): Promise<UniqueField> {
-    const named = duplicateField(error);
-    if (named === "idempotency_key" || named === "active_phone_number") return named;
-    if (named === undefined) {
-      const options = { projection: { _id: 1 }, maxTimeMS: this.#maxTimeMS };
-      if (record.idempotencyKey !== undefined) {
-        const holder = await this.#verifications.findOne({ idempotencyKey: record.idempotencyKey }, options);
-        if (holder && holder._id !== record.id) return "idempotency_key";
-      }
-      if (isActive(record)) {
-        const holder = await this.#verifications.findOne({ activePhoneNumber: record.phoneNumber }, options);
-        if (holder && holder._id !== record.id) return "active_phone_number";
-      }
-      if (!(await this.#verifications.findOne({ _id: record.id }, options))) {
-        // The holder finished or was purged between the refusal and the look; the caller re-reads either way.
-        return record.idempotencyKey !== undefined ? "idempotency_key" : "active_phone_number";
-      }
-    }
-    throw new Error(`verification id ${record.id} is already taken`);
   }
 
   async #run<T>(operation: string, body: (writer: ConditionalWriter) => Promise<T>): Promise<T> {

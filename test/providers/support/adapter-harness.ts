@@ -26,7 +26,7 @@ export function testContext(start: number): TestContext {
   let now = start;
   const reported: DeliveryReport[] = [];
   return {
-    receipts: { report: (receipt) => void reported.push(receipt) },
+    receipts: { report: async (receipt) => void reported.push(receipt) },
     reported,
     now: () => now,
     advance: (ms: number) => {

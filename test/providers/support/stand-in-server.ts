@@ -206,7 +206,7 @@ export class WebhookEndpoint {
     const route = createWebhookRoute({
       providers: new Map(adapters.map((adapter) => [adapter.name, adapter])),
       publicUrl: () => publicUrl ?? endpoint!.url,
-      onReport: async (report) => void endpoint!.reports.push(report),
+      inbox: { report: async (report) => void endpoint!.reports.push(report) },
       logger: silent,
     });
     const server = createServer((request, response) => {

@@ -2,18 +2,19 @@
  * Hand-driven stand-ins for time, randomness, providers and logging, so unit
  * tests control every moment a verification lives through.
  */
-import { type ProviderCaller, type SendOutcome, toOutcome } from "../../../src/dispatch/provider-caller.js";
+import { toOutcome } from "../../../src/gateway/provider-caller.js";
 import {
+  type DeliveryReport,
   type OutboundMessage,
   type ProviderAdapter,
   ProviderError,
   type ProviderErrorKind,
   type SendResult,
 } from "../../../src/providers/adapter.js";
-import type { Logger } from "../../../src/verification/service.js";
 import type { Clock } from "../../../src/verification/clock.js";
 import type { RandomSource } from "../../../src/verification/codes.js";
 import type { Channel } from "../../../src/verification/model.js";
+import type { Logger, ProviderGateway, SendOutcome } from "../../../src/verification/ports.js";
 
 /** A clock that moves only when a test says so. */
 export class FakeClock implements Clock {
@@ -96,6 +97,26 @@ export class ScriptedProvider implements ProviderAdapter {
     return this;
   }
 
+  /** What a status query answers for each message id; unset ids answer undefined. */
+  readonly statuses = new Map<string, DeliveryReport["state"]>();
+  #queryable = false;
+
+  /** Makes this provider answer status queries from `statuses`. */
+  answerStatusQueries(): this {
+    this.#queryable = true;
+    this.queryStatus = async (providerMessageId: string): Promise<DeliveryReport | undefined> => {
+      const state = this.statuses.get(providerMessageId);
+      return state === undefined ? undefined : { provider: this.name, state, providerMessageId, providerStatus: state, at: 0 };
+    };
+    return this;
+  }
+
+  queryStatus?: (providerMessageId: string, signal: AbortSignal) => Promise<DeliveryReport | undefined>;
+
+  get queryable(): boolean {
+    return this.#queryable;
+  }
+
   async send(message: OutboundMessage, signal: AbortSignal): Promise<SendResult> {
     this.sent.push(message);
     this.signals.push(signal);
@@ -106,17 +127,34 @@ export class ScriptedProvider implements ProviderAdapter {
   }
 }
 
-/** Calls the adapter with no timeout at all, so no real timer runs in service tests. */
-export const directCaller: ProviderCaller = {
-  async send(adapter: ProviderAdapter, message: OutboundMessage): Promise<SendOutcome> {
-    try {
-      const result = await adapter.send(message, new AbortController().signal);
-      return { ok: true, providerMessageId: result.providerMessageId };
-    } catch (error) {
-      return toOutcome(error);
-    }
-  },
-};
+/**
+ * A provider gateway that calls the adapters with no timeout and no breaker,
+ * so no real timer runs in service tests. Status queries go to adapters that
+ * have them unless `statusPoll` is false.
+ */
+export function directGateway(adapters: readonly ProviderAdapter[], options: { statusPoll?: boolean } = {}): ProviderGateway & { queries: string[] } {
+  const byName = new Map(adapters.map((adapter) => [adapter.name, adapter]));
+  const queries: string[] = [];
+  return {
+    queries,
+    has: (provider) => byName.has(provider),
+    async send(provider, message): Promise<SendOutcome> {
+      const adapter = byName.get(provider);
+      if (!adapter) return { ok: false, error: { kind: "unavailable", message: `provider ${provider} is no longer configured` } };
+      try {
+        const result = await adapter.send({ ...message, callbackUrl: "" }, new AbortController().signal);
+        return { ok: true, providerMessageId: result.providerMessageId };
+      } catch (error) {
+        return toOutcome(error);
+      }
+    },
+    canQueryStatus: (provider) => options.statusPoll !== false && byName.get(provider)?.queryStatus !== undefined,
+    async queryStatus(provider, providerMessageId): Promise<DeliveryReport | undefined> {
+      queries.push(`${provider}:${providerMessageId}`);
+      return byName.get(provider)?.queryStatus?.(providerMessageId, new AbortController().signal);
+    },
+  };
+}
 
 /** Lets pending promise callbacks (and the I/O phase) run. */
 export async function settle(rounds = 3): Promise<void> {

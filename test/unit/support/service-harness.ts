@@ -4,17 +4,19 @@
  * randomness and scripted providers. Nothing runs on a real timer: tests move
  * the clock and then call `runTimers()`.
  */
-import type { ProviderCaller } from "../../../src/dispatch/provider-caller.js";
 import { TimerLoop } from "../../../src/dispatch/timer-loop.js";
 import { RateLimits, type RateLimitsConfig } from "../../../src/limits/rate-limits.js";
 import { MessageRenderer } from "../../../src/messages/templates.js";
 import type { OutboundMessage, ProviderAdapter } from "../../../src/providers/adapter.js";
 import { RoutingTable, type RoutingTableConfig } from "../../../src/routing/routing-table.js";
+import { VerificationService } from "../../../src/service/verification-service.js";
 import { MemoryStore } from "../../../src/store/memory/memory-store.js";
 import { CodeVault } from "../../../src/verification/codes.js";
 import type { VerificationEvent } from "../../../src/verification/model.js";
-import { type VerificationPolicy, VerificationService } from "../../../src/verification/service.js";
-import { directCaller, FakeClock, ScriptedProvider, seededRandom, silentLogger } from "./fakes.js";
+import type { VerificationPolicy } from "../../../src/verification/policy.js";
+import type { ProviderGateway } from "../../../src/verification/ports.js";
+import { RecordWriter } from "../../../src/verification/record-writer.js";
+import { directGateway, FakeClock, ScriptedProvider, seededRandom, silentLogger } from "./fakes.js";
 
 export const PHONE = "+12025550100";
 export const OTHER_PHONE = "+12025550101";
@@ -57,7 +59,9 @@ export interface HarnessOptions {
   providers?: ScriptedProvider[];
   routing?: RoutingTableConfig;
   limits?: RateLimitsConfig;
-  caller?: ProviderCaller;
+  gateway?: ProviderGateway;
+  /** false: the gateway never asks providers for a message's status. */
+  statusPoll?: boolean;
 }
 
 export function createHarness(options: HarnessOptions = {}) {
@@ -75,24 +79,23 @@ export function createHarness(options: HarnessOptions = {}) {
   const policy = { ...DEFAULT_POLICY, ...options.policy };
   let wakeups = 0;
   const timerErrors: unknown[] = [];
-  const service = new VerificationService(
-    {
-      store,
-      routing,
-      caller: options.caller ?? directCaller,
-      vault,
-      limits: new RateLimits(options.limits ?? GENEROUS_LIMITS),
-      messages: new MessageRenderer(),
-      policy,
-      clock,
-      random,
-      logger: silentLogger,
-      instanceId: "unit-instance",
-      leaseMs: LEASE_MS,
-      wakeTimers: () => void wakeups++,
-    },
-    providers,
-  );
+  const writer = new RecordWriter({ store, clock, perform: () => void wakeups++ });
+  const gateway: ProviderGateway & { queries?: string[] } = options.gateway ?? directGateway(providers, { statusPoll: options.statusPoll });
+  const service = new VerificationService({
+    writer,
+    store,
+    routes: routing,
+    gateway,
+    vault,
+    limits: new RateLimits(options.limits ?? GENEROUS_LIMITS),
+    messages: new MessageRenderer(),
+    policy,
+    clock,
+    random,
+    logger: silentLogger,
+    instanceId: "unit-instance",
+    leaseMs: LEASE_MS,
+  });
   // Created, never started: the test decides when timers run.
   const loop = new TimerLoop(store, (record) => service.runDue(record), {
     owner: "unit-timers",
@@ -112,6 +115,7 @@ export function createHarness(options: HarnessOptions = {}) {
   return {
     clock,
     store,
+    gateway,
     vault,
     service,
     loop,

@@ -1,28 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { providerSchema } from "../../../../src/config/schema.js";
-import { type DeliveryReport, type OutboundMessage, ProviderError } from "../../../../src/providers/adapter.js";
-import { globMatcher, SimulatorProvider } from "../../../../src/providers/simulator/simulator.js";
-
-function simulator(simulate: unknown, receipts: DeliveryReport[] = []): SimulatorProvider {
-  const config = providerSchema.parse({ name: "sim-a", type: "simulator", channels: ["sms"], simulate });
-  if (config.type !== "simulator") throw new Error("expected a simulator config");
-  return new SimulatorProvider(config, { report: (receipt) => receipts.push(receipt) });
-}
-
-function message(to: string, attemptNumber = 1): OutboundMessage {
-  return {
-    to,
-    channel: "sms",
-    code: "123456",
-    body: `code 123456 for ${to}`,
-    locale: "en",
-    idempotencyKey: `ver_x-attempt-${attemptNumber}`,
-    reference: { verificationId: "ver_x", attemptNumber },
-    callbackUrl: "",
-  };
-}
-
-const live = () => new AbortController().signal;
+import { type DeliveryReport, ProviderError } from "../../../../src/providers/adapter.js";
+import { globMatcher } from "../../../../src/providers/simulator/simulator.js";
+import { live, message, simulator } from "./fixtures.js";
 
 describe("globMatcher", () => {
   test("a trailing * matches every number with that prefix", () => {

@@ -1,0 +1,146 @@
+import { sendCode } from "../dispatch/send-code.js";
+import { planStep } from "../dispatch/plan.js";
+import { unsealCode } from "../dispatch/timer-work.js";
+import { generateCode } from "../verification/codes.js";
+import { describeAttempts } from "../verification/describe.js";
+import { VerifyError } from "../verification/errors.js";
+import type { Channel, VerificationRecord } from "../verification/model.js";
+import { parsePhone } from "../verification/phone.js";
+import { DuplicateKeyError } from "../verification/ports.js";
+import { expire, newVerification, releaseIdempotencyKey, resendVerdict } from "../verification/transitions/index.js";
+import {
+  resolveCodeLength,
+  startFingerprint,
+  validateClientIp,
+  validateIdempotencyKey,
+  validateLocale,
+  validateMetadata,
+} from "../verification/validation.js";
+import type { ServiceDeps } from "./deps.js";
+
+export interface StartInput {
+  phoneNumber: string;
+  defaultCountry?: string;
+  channel?: Channel;
+  idempotencyKey?: string;
+  clientIp?: string;
+  locale?: string;
+  codeLength?: number;
+  metadata?: Record<string, string>;
+}
+
+/** A Start's parameters once validated. */
+interface StartRequest {
+  phoneNumber: string;
+  country: string;
+  channel: Channel;
+  codeLength: number;
+  locale: string;
+  metadata: Record<string, string>;
+  clientIp: string | undefined;
+  idempotencyKey: string | undefined;
+  fingerprint: string;
+}
+
+/**
+ * Sends a one-time code. Replays an idempotency key without sending; with an
+ * active verification on the number, re-sends the same code on it (one valid
+ * code per number).
+ */
+export async function start(deps: ServiceDeps, input: StartInput): Promise<VerificationRecord> {
+  const request = validateStart(deps, input);
+  if (request.idempotencyKey !== undefined) {
+    const replay = await replayIdempotent(deps, request.idempotencyKey, request.fingerprint);
+    if (replay) return replay;
+  }
+  await deps.limits.consumeSend(request.phoneNumber, request.clientIp);
+  const active = await deps.store.findActiveByPhone(request.phoneNumber);
+  if (active) {
+    const reused = await reuseActive(deps, active, request.channel);
+    if (reused) return reused;
+  }
+  return createAndSend(deps, request);
+}
+
+function validateStart(deps: ServiceDeps, input: StartInput): StartRequest {
+  const { policy } = deps;
+  const phone = parsePhone(input.phoneNumber, input.defaultCountry);
+  const channel = input.channel ?? "sms";
+  const codeLength = resolveCodeLength(input.codeLength ?? 0, policy.codeLength);
+  const metadata = input.metadata ?? {};
+  validateMetadata(metadata);
+  const locale = validateLocale(input.locale, policy.defaultLocale);
+  const clientIp = validateClientIp(input.clientIp);
+  const idempotencyKey = validateIdempotencyKey(input.idempotencyKey);
+  // Only an idempotency key needs it: a replay must match the request that first used the key.
+  const fingerprint = idempotencyKey === undefined ? "" : startFingerprint({ phoneNumber: phone.e164, channel, codeLength, locale, metadata });
+  return { phoneNumber: phone.e164, country: phone.country, channel, codeLength, locale, metadata, clientIp, idempotencyKey, fingerprint };
+}
+
+async function createAndSend(deps: ServiceDeps, request: StartRequest): Promise<VerificationRecord> {
+  const now = deps.clock.now();
+  const id = `ver_${deps.random.bytes(15).toString("base64url")}`;
+  const code = generateCode(request.codeLength, deps.random);
+  const first = planStep(deps.routes.plan(request.country, request.channel), [], request.channel, false);
+  const lease = { owner: deps.instanceId, until: now + deps.leaseMs };
+  const record = newVerification(
+    {
+      ...request,
+      id,
+      codeHash: deps.vault.hash(id, code),
+      sealedCode: deps.vault.seal(id, code),
+      requestFingerprint: request.fingerprint,
+      traceContext: deps.currentTraceContext?.(),
+      firstProvider: first.provider,
+      firstSkipped: first.skipped,
+    },
+    deps.policy,
+    now,
+    lease,
+  );
+  try {
+    await deps.store.insert(record);
+  } catch (error) {
+    if (!(error instanceof DuplicateKeyError)) throw error;
+    return answerAsWinner(deps, request, error);
+  }
+  const sent = await sendCode(deps, { id, code, channel: request.channel, reason: { kind: "start" }, startWith: first.provider ? 1 : undefined, known: record });
+  if (sent.status === "failed") throw VerifyError.unavailable(`no provider could take the message: ${describeAttempts(sent, first.skipped)}`);
+  return sent;
+}
+
+/** Lost a race with a concurrent Start for the same key or number: answer as that one did. */
+async function answerAsWinner(deps: ServiceDeps, request: StartRequest, error: DuplicateKeyError): Promise<VerificationRecord> {
+  if (error.field === "idempotency_key" && request.idempotencyKey !== undefined) {
+    const replay = await replayIdempotent(deps, request.idempotencyKey, request.fingerprint);
+    if (replay) return replay;
+  }
+  const winner = await deps.store.findActiveByPhone(request.phoneNumber);
+  if (winner) return (await reuseActive(deps, winner, request.channel)) ?? winner;
+  throw VerifyError.unavailable("could not create the verification; try again", error);
+}
+
+async function replayIdempotent(deps: ServiceDeps, key: string, fingerprint: string): Promise<VerificationRecord | undefined> {
+  const existing = await deps.store.findByIdempotencyKey(key);
+  if (!existing) return undefined;
+  if (existing.requestFingerprint !== fingerprint) {
+    throw VerifyError.invalidArgument("idempotency_key was already used with different parameters");
+  }
+  if (deps.clock.now() < existing.expiresAt) return existing;
+  // An expired verification must not hold its key forever: release it, and let this Start create anew.
+  await deps.writer.apply(existing.id, (record) => releaseIdempotencyKey(record, key));
+  return undefined;
+}
+
+/** One valid code per number: a Start on a number with an active verification re-sends its code. */
+async function reuseActive(deps: ServiceDeps, active: VerificationRecord, channel: Channel): Promise<VerificationRecord | undefined> {
+  const verdict = resendVerdict(active, deps.clock.now(), deps.policy);
+  if (verdict.kind === "expired") {
+    await deps.writer.apply(active.id, expire);
+    return undefined;
+  }
+  if (verdict.kind === "hold") return active;
+  const target = deps.routes.plan(active.country, channel).length > 0 ? channel : active.channel;
+  const code = unsealCode(deps, active);
+  return sendCode(deps, { id: active.id, code, channel: target, reason: { kind: "resend" }, restartRound: true, known: active });
+}

@@ -1,0 +1,70 @@
+import { runDueWork } from "../dispatch/timer-work.js";
+import type { Channel, VerificationEvent, VerificationRecord } from "../verification/model.js";
+import type { DeliveryReport, ReceiptInbox } from "../verification/ports.js";
+import { asSeenAt } from "../verification/transitions/index.js";
+import type { ServiceDeps } from "./deps.js";
+import { type CheckResult, cancelVerification, check, get, resend } from "./lifecycle.js";
+import { handleReceipt } from "./receipts.js";
+import { type StartInput, start } from "./start.js";
+import { watch } from "./watch.js";
+
+export type { CheckResult } from "./lifecycle.js";
+export type { StartInput } from "./start.js";
+
+/**
+ * The verification use cases behind one object: Start, Check, Resend,
+ * Cancel, Get and Watch for callers, plus the two things that happen without
+ * a caller, delivery receipts and due timers. Each lives in its own module;
+ * this class only binds them to their dependencies and shows records as a
+ * caller sees them (a code past its expiry reads as expired).
+ */
+export class VerificationService implements ReceiptInbox {
+  readonly #d: ServiceDeps;
+
+  constructor(deps: ServiceDeps) {
+    this.#d = deps;
+  }
+
+  async start(input: StartInput): Promise<VerificationRecord> {
+    return this.#seen(await start(this.#d, input));
+  }
+
+  async check(verificationId: string, code: string, clientIp?: string): Promise<CheckResult> {
+    const result = await check(this.#d, verificationId, code, clientIp);
+    return { approved: result.approved, verification: this.#seen(result.verification) };
+  }
+
+  async resend(verificationId: string, channel?: Channel, clientIp?: string): Promise<VerificationRecord> {
+    return this.#seen(await resend(this.#d, verificationId, channel, clientIp));
+  }
+
+  async cancel(verificationId: string): Promise<VerificationRecord> {
+    return this.#seen(await cancelVerification(this.#d, verificationId));
+  }
+
+  async get(verificationId: string): Promise<VerificationRecord> {
+    return this.#seen(await get(this.#d, verificationId));
+  }
+
+  watch(verificationId: string, signal: AbortSignal, afterSequence?: number): AsyncGenerator<VerificationEvent> {
+    return watch(this.#d, verificationId, signal, afterSequence);
+  }
+
+  handleReceipt(report: DeliveryReport): Promise<void> {
+    return handleReceipt(this.#d, report);
+  }
+
+  /** The receipt inbox: the webhook route and adapters that receive receipts themselves hand them here. */
+  report(receipt: DeliveryReport): Promise<void> {
+    return handleReceipt(this.#d, receipt);
+  }
+
+  /** Timer work for a record the timer loop claimed. */
+  runDue(claimed: VerificationRecord): Promise<void> {
+    return runDueWork(this.#d, claimed);
+  }
+
+  #seen(record: VerificationRecord): VerificationRecord {
+    return asSeenAt(record, this.#d.clock.now());
+  }
+}

@@ -1,0 +1,72 @@
+import { describe, expect, test } from "vitest";
+import { RateLimits } from "../../src/limits/rate-limits.js";
+import { expectVerifyError } from "../support/expect-error.js";
+
+const PHONE = "+12025550100";
+
+function limits(perPhone: number, perIp: number, checksPerIp = 100): RateLimits {
+  return new RateLimits({
+    per_phone: { limit: perPhone, window: 600_000 },
+    per_ip: { limit: perIp, window: 600_000 },
+    check_per_ip: { limit: checksPerIp, window: 600_000 },
+  });
+}
+
+describe("RateLimits", () => {
+  test("allows sends up to the phone's limit, then refuses with rate_limited and a retry time", async () => {
+    const rateLimits = limits(2, 100);
+    await rateLimits.consumeSend(PHONE, "10.0.0.1");
+    await rateLimits.consumeSend(PHONE, "10.0.0.2");
+
+    const error = await expectVerifyError(rateLimits.consumeSend(PHONE, "10.0.0.3"), "rate_limited");
+
+    expect(error.details.retryAfterMs).toBeGreaterThan(0);
+    expect(error.details.retryAfterMs).toBeLessThanOrEqual(600_000);
+    expect(error.message).toContain("phone number");
+  });
+
+  test("counts each phone number separately", async () => {
+    const rateLimits = limits(1, 100);
+    await rateLimits.consumeSend(PHONE, undefined);
+
+    await expect(rateLimits.consumeSend("+12025550101", undefined)).resolves.toBeUndefined();
+  });
+
+  test("refuses a client IP over its limit whatever the number", async () => {
+    const rateLimits = limits(100, 2);
+    await rateLimits.consumeSend("+12025550100", "10.0.0.1");
+    await rateLimits.consumeSend("+12025550101", "10.0.0.1");
+
+    const error = await expectVerifyError(rateLimits.consumeSend("+12025550102", "10.0.0.1"), "rate_limited");
+
+    expect(error.message).toContain("client IP");
+  });
+
+  test("gives the phone its point back when the IP limit refuses", async () => {
+    const rateLimits = limits(2, 1);
+    await rateLimits.consumeSend(PHONE, "10.0.0.1");
+    await expectVerifyError(rateLimits.consumeSend(PHONE, "10.0.0.1"), "rate_limited");
+
+    // The refused call took nothing from the phone: one send is still left for it.
+    await expect(rateLimits.consumeSend(PHONE, "10.0.0.2")).resolves.toBeUndefined();
+    await expectVerifyError(rateLimits.consumeSend(PHONE, "10.0.0.3"), "rate_limited");
+  });
+
+  test("gives the IP its point back when the phone limit refuses", async () => {
+    const rateLimits = limits(1, 2);
+    await rateLimits.consumeSend(PHONE, "10.0.0.1");
+    await expectVerifyError(rateLimits.consumeSend(PHONE, "10.0.0.1"), "rate_limited");
+
+    await expect(rateLimits.consumeSend("+12025550101", "10.0.0.1")).resolves.toBeUndefined();
+    await expectVerifyError(rateLimits.consumeSend("+12025550102", "10.0.0.1"), "rate_limited");
+  });
+
+  test("limits checks per client IP, and not checks without one", async () => {
+    const rateLimits = limits(100, 100, 1);
+    await rateLimits.consumeCheck("10.0.0.1");
+
+    await expectVerifyError(rateLimits.consumeCheck("10.0.0.1"), "rate_limited");
+    await expect(rateLimits.consumeCheck(undefined)).resolves.toBeUndefined();
+    await expect(rateLimits.consumeCheck(undefined)).resolves.toBeUndefined();
+  });
+});
