@@ -13,17 +13,11 @@
  */
 import http2 from "node:http2";
 import { cpuUsage } from "node:process";
-import { type DescMessage, fromBinary, type MessageInitShape, type MessageShape, create, toBinary } from "@bufbuild/protobuf";
+import { create, type DescMessage, fromBinary, type MessageInitShape, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { EchoRequestSchema, EchoResponseSchema, EchoService } from "../gen/verify/bench/v1/echo_pb.js";
-import {
-  CheckRequestSchema,
-  CheckResponseSchema,
-  StartRequestSchema,
-  StartResponseSchema,
-  VerificationService,
-} from "../gen/verify/v1/verify_pb.js";
+import { CheckRequestSchema, CheckResponseSchema, StartRequestSchema, StartResponseSchema, VerificationService } from "../gen/verify/v1/verify_pb.js";
 import { type ClientCommand, type ClientKind, type ClientMessage, type PhaseResult, phonePool, type Rpc, Samples } from "./shared.js";
 
 const WRONG_CODE = "000000";
@@ -53,8 +47,7 @@ function send(message: ClientMessage): void {
 
 /** @connectrpc/connect's client on its Node transport: Connect (binary, HTTP/2) or gRPC. */
 function connectApi(url: string, kind: "connect" | "grpc"): Api {
-  const transport =
-    kind === "grpc" ? createGrpcTransport({ baseUrl: url }) : createConnectTransport({ baseUrl: url, httpVersion: "2", useBinaryFormat: true });
+  const transport = kind === "grpc" ? createGrpcTransport({ baseUrl: url }) : createConnectTransport({ baseUrl: url, httpVersion: "2", useBinaryFormat: true });
   const echo = createClient(EchoService, transport);
   const verify = createClient(VerificationService, transport);
   return {
@@ -124,8 +117,7 @@ function rawConnectApi(url: string): Api {
       return id;
     },
     async check(verificationId, code, clientIp) {
-      return (await call("/verify.v1.VerificationService/Check", CheckRequestSchema, CheckResponseSchema, { verificationId, code, clientIp }))
-        .approved;
+      return (await call("/verify.v1.VerificationService/Check", CheckRequestSchema, CheckResponseSchema, { verificationId, code, clientIp })).approved;
     },
     close() {
       session.close();

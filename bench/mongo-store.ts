@@ -21,7 +21,7 @@ import { MongoClient } from "mongodb";
 import { parseConfig } from "../src/config/load-config.js";
 import type { SimulatorProvider } from "../src/providers/simulator/simulator.js";
 import { type App, startApp } from "../src/server/app.js";
-import { MongoStore } from "../src/store/mongo/mongo-store.js";
+import type { MongoStore } from "../src/store/mongo/mongo-store.js";
 import { createLogger } from "../src/telemetry/logger.js";
 import { startMongoServer } from "../test/support/ferretdb.js";
 import { phonePool } from "./shared.js";
@@ -162,7 +162,8 @@ async function countOperations(verifyd: Verifyd, takeNumber: () => string, which
   const rounds = 20;
   const operations: Record<string, number> = {};
   // Let the timer loop's idle polls out of the count: they are not the request's.
-  const isRequestOperation = (event: CommandStartedEvent) => !(event.commandName === "findAndModify" && (event.command as { query?: { wakeAt?: unknown } }).query?.wakeAt);
+  const isRequestOperation = (event: CommandStartedEvent) =>
+    !(event.commandName === "findAndModify" && (event.command as { query?: { wakeAt?: unknown } }).query?.wakeAt);
   for (let round = 0; round < rounds; round++) {
     const phoneNumber = takeNumber();
     verifyd.commands.length = 0;
@@ -230,11 +231,13 @@ class RawDriver {
     const verifications = db.collection<RawDocument>("verifications");
     const now = Date.now();
     // Start: the per-number send counter, as RateLimiterMongo updates it.
-    await db.collection("rate_limits").findOneAndUpdate(
-      { $or: [{ expire: { $gt: new Date() } }, { expire: { $eq: null } }], key: `sends-per-phone:${phoneNumber}` },
-      { $setOnInsert: { key: `sends-per-phone:${phoneNumber}`, expire: new Date(now + 600_000) }, $inc: { points: 1 } },
-      { upsert: true, returnDocument: "after" },
-    );
+    await db
+      .collection("rate_limits")
+      .findOneAndUpdate(
+        { $or: [{ expire: { $gt: new Date() } }, { expire: { $eq: null } }], key: `sends-per-phone:${phoneNumber}` },
+        { $setOnInsert: { key: `sends-per-phone:${phoneNumber}`, expire: new Date(now + 600_000) }, $inc: { points: 1 } },
+        { upsert: true, returnDocument: "after" },
+      );
     await verifications.findOne({ activePhoneNumber: phoneNumber }, { projection: { events: 0 } });
     const id = `ver_${Math.random().toString(36).slice(2)}${now.toString(36)}`;
     const document = sampleDocument(id, phoneNumber, now);
@@ -246,7 +249,11 @@ class RawDriver {
     const { _id: _ignored, lease: _lease, ...set } = submitted as Record<string, unknown>;
     await verifications.updateOne(
       { _id: id, version: 0 },
-      asUpdate({ $set: set, $unset: { lease: "" }, $push: { events: { $each: [{ sequence: 1, type: "submitted", at: now, verification: snapshotOf(submitted) }], $slice: -64 } } }),
+      asUpdate({
+        $set: set,
+        $unset: { lease: "" },
+        $push: { events: { $each: [{ sequence: 1, type: "submitted", at: now, verification: snapshotOf(submitted) }], $slice: -64 } },
+      }),
     );
     // Check: read, then the conditional update that approves.
     await verifications.findOne({ _id: id }, { projection: { events: 0 } });
@@ -318,10 +325,7 @@ async function measure(loop: (deadline: number) => Promise<number>): Promise<num
 }
 
 /** Like measure, for two sides taking turns in one-second slices; BENCH_DURATION_MS each. */
-async function measureAlternating(
-  first: (deadline: number) => Promise<number>,
-  second: (deadline: number) => Promise<number>,
-): Promise<[number, number]> {
+async function measureAlternating(first: (deadline: number) => Promise<number>, second: (deadline: number) => Promise<number>): Promise<[number, number]> {
   await runFor(first, settings.warmupMs / 2);
   await runFor(second, settings.warmupMs / 2);
   const totals = [

@@ -76,7 +76,10 @@ export function summarizeProfile(profile: Profile, path: string, top = 15): stri
   const pct = (us: number) => `${((us / total) * 100).toFixed(1).padStart(5)}%`;
   const lines = [`  profile ${relative(REPO_ROOT, path)} (self time, % of busy samples; idle and (program) excluded):`];
   lines.push("    by place:");
-  for (const [place, us] of [...byPlace].filter(([p]) => p !== "(idle)" && p !== "(program)").sort((a, b) => b[1] - a[1]).slice(0, 12)) {
+  for (const [place, us] of [...byPlace]
+    .filter(([p]) => p !== "(idle)" && p !== "(program)")
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)) {
     lines.push(`      ${pct(us)}  ${place}`);
   }
   lines.push("    by function:");

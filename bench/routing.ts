@@ -1,9 +1,10 @@
 // Route decision cost: 20 providers, 200 countries, every series scored.
 // Prints one JSON line: {"p50Us","p99Us","meanUs","decisions"}.
+
+import type { ProviderAdapter } from "../src/providers/adapter.js";
 import { Router } from "../src/routing/router.js";
 import { RoutingTable } from "../src/routing/routing-table.js";
 import { DEFAULT_SCORING, Scorer } from "../src/routing/scorer.js";
-import type { ProviderAdapter } from "../src/providers/adapter.js";
 import type { Channel } from "../src/verification/model.js";
 
 const PROVIDERS = 20;

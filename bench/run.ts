@@ -17,8 +17,7 @@
  * phases into bench/profiles/ — slows them, so not for the figures).
  * The targets are reported as PASS/FAIL; nothing here fails the process on them.
  */
-import { execFileSync } from "node:child_process";
-import { fork } from "node:child_process";
+import { execFileSync, fork } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -80,7 +79,9 @@ function report(throughput: ThroughputResults | undefined, timers: TimerBenchRes
   lines.push("# verifyd benchmark results", "");
   lines.push(`- Date: ${startedAt.toISOString()} (whole run ${(elapsedMs / 1000).toFixed(0)} s)`);
   lines.push(`- Node: ${process.version}, V8 ${process.versions.v8} (${process.execPath})`);
-  lines.push(`- CPU: ${cpus[0]?.model ?? "unknown"} × ${cpus.length} logical; memory ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; ${os.type()} ${os.release()} ${os.arch()}`);
+  lines.push(
+    `- CPU: ${cpus[0]?.model ?? "unknown"} × ${cpus.length} logical; memory ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; ${os.type()} ${os.release()} ${os.arch()}`,
+  );
   lines.push(`- Load average when the run began: ${loadBefore.map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min)`);
   lines.push("- Reproduce: `npm run bench` (from the repository root; writes this file)");
   lines.push(
@@ -97,7 +98,8 @@ function report(throughput: ThroughputResults | undefined, timers: TimerBenchRes
   lines.push("| Figure | Measured | Target | Result |", "|---|---|---|---|");
   if (headline) {
     const echo = find(headline, "echo");
-    if (echo) lines.push(`| Echo throughput (baseline) | ${fmtInt(echo.throughput)} calls/s, p50 ${fmtMs(echo.latency.p50)}, p99 ${fmtMs(echo.latency.p99)} | — | — |`);
+    if (echo)
+      lines.push(`| Echo throughput (baseline) | ${fmtInt(echo.throughput)} calls/s, p50 ${fmtMs(echo.latency.p50)}, p99 ${fmtMs(echo.latency.p99)} | — | — |`);
     for (const rpc of ["start", "check"] as const) {
       const p = find(headline, rpc);
       if (!p || !echo) continue;
@@ -129,7 +131,7 @@ function report(throughput: ThroughputResults | undefined, timers: TimerBenchRes
     );
     const connectEcho = find("connect", "echo");
     if (connectEcho && connectEcho.count > 0) {
-      const clientUs = (connectEcho.clientCpuPct / 100) * connectEcho.durationMs * 1000 / connectEcho.count;
+      const clientUs = ((connectEcho.clientCpuPct / 100) * connectEcho.durationMs * 1000) / connectEcho.count;
       lines.push(
         `Why the raw client leads: on this 2-core machine the load client and the server each get about one core, and @connectrpc's Node client spent ` +
           `${clientUs.toFixed(0)} µs of client CPU per Echo against the server's ${connectEcho.serverCpuUsPerCall.toFixed(0)} µs, so with it the Echo baseline ` +
@@ -163,13 +165,13 @@ function report(throughput: ThroughputResults | undefined, timers: TimerBenchRes
       );
     }
     lines.push("");
-    lines.push("Clients: " + clients.map((c) => `\`${c}\` = ${CLIENT_NAMES[c]}`).join("; ") + ".");
+    lines.push(`Clients: ${clients.map((c) => `\`${c}\` = ${CLIENT_NAMES[c]}`).join("; ")}.`);
     lines.push("");
     lines.push(
       "Latency is measured by the client, per call, from issuing the call to its answer, at a fixed concurrency, so it includes queueing " +
         "(p50 ≈ concurrency ÷ throughput when the server is saturated). CPU columns are % of one core over the measured window: the server process, " +
         "the load-client process, and everything else on the machine (from os.cpus(); other sessions, the kernel). " +
-        "\"Server CPU per call\" is the server process's CPU time divided by the calls completed. " +
+        '"Server CPU per call" is the server process\'s CPU time divided by the calls completed. ' +
         "The load generator is a separate process (bench/load-client.ts) on the same 2-core machine, so a phase is server-bound only when the server is near 100%.",
     );
     lines.push("");
@@ -182,7 +184,9 @@ function report(throughput: ThroughputResults | undefined, timers: TimerBenchRes
     );
     const notes = phases.flatMap((p) => phaseNotes(p));
     if (throughput.log.errors + throughput.log.warnings > 0) {
-      notes.push(`The server logged ${throughput.log.errors} errors and ${throughput.log.warnings} warnings during the run; first: \`${throughput.log.samples[0]?.slice(0, 400)}\``);
+      notes.push(
+        `The server logged ${throughput.log.errors} errors and ${throughput.log.warnings} warnings during the run; first: \`${throughput.log.samples[0]?.slice(0, 400)}\``,
+      );
     }
     if (notes.length > 0) lines.push("", ...notes.map((n) => `- ${n}`));
     lines.push("");
@@ -190,19 +194,29 @@ function report(throughput: ThroughputResults | undefined, timers: TimerBenchRes
   if (timers) {
     lines.push(`## ${fmtInt(timers.pending)} verifications waiting on their delivery window`, "");
     lines.push("| Figure | Value |", "|---|---|");
-    lines.push(`| Creation (service.start in-process, 64 in flight) | ${fmtInt(timers.pending)} in ${(timers.creationMs / 1000).toFixed(1)} s = ${fmtInt(timers.creationRate)}/s |`);
+    lines.push(
+      `| Creation (service.start in-process, 64 in flight) | ${fmtInt(timers.pending)} in ${(timers.creationMs / 1000).toFixed(1)} s = ${fmtInt(timers.creationRate)}/s |`,
+    );
     lines.push(`| delivery_window (from a ${fmtInt(timers.calibrationRate)}/s calibration) | ${(timers.deliveryWindowMs / 1000).toFixed(1)} s |`);
     lines.push(`| Heap used after GC: before → all pending | ${fmtBytes(timers.heapBefore)} → ${fmtBytes(timers.heapPending)} |`);
     lines.push(`| RSS: before → all pending | ${fmtBytes(timers.rssBefore)} → ${fmtBytes(timers.rssPending)} |`);
     lines.push(`| Heap per pending verification | ${fmtInt(timers.bytesPerPending)} B |`);
     lines.push(`| Timers claimed (lateness samples) | ${fmtInt(timers.lateness.count)}${timers.timedOut ? " (TIMED OUT before all ran)" : ""} |`);
-    lines.push(`| Timer lateness p50 / p90 / p99 / max | ${fmtMs(timers.lateness.p50)} / ${fmtMs(timers.lateness.p90)} / ${fmtMs(timers.lateness.p99)} / ${fmtMs(timers.lateness.max)} |`);
+    lines.push(
+      `| Timer lateness p50 / p90 / p99 / max | ${fmtMs(timers.lateness.p50)} / ${fmtMs(timers.lateness.p90)} / ${fmtMs(timers.lateness.p99)} / ${fmtMs(timers.lateness.max)} |`,
+    );
     lines.push(`| Timers that ran before creation ended | ${fmtInt(timers.firedDuringCreation)} |`);
-    lines.push(`| Slow failovers completed (attempt 1 TIMED_OUT, attempt 2 on the other SMS simulator) | ${fmtInt(timers.failedOver)} of ${fmtInt(timers.pending)} |`);
+    lines.push(
+      `| Slow failovers completed (attempt 1 TIMED_OUT, attempt 2 on the other SMS simulator) | ${fmtInt(timers.failedOver)} of ${fmtInt(timers.pending)} |`,
+    );
     lines.push(`| First to last claim | ${(timers.drainMs / 1000).toFixed(1)} s |`);
     lines.push(`| CPU while the windows ran out: this process / everything else | ${timers.ownCpuPct.toFixed(0)}% / ${timers.otherCpuPct.toFixed(0)}% of a core |`);
-    lines.push(`| Errors / warnings the server logged | ${fmtInt(timers.log.errors)} / ${fmtInt(timers.log.warnings)}${timers.log.samples[0] ? ` (first: \`${timers.log.samples[0].slice(0, 300)}\`)` : ""} |`);
-    lines.push(`| Event-loop delay while the windows ran out p50 / p99 / max | ${fmtMs(timers.eventLoopDelay.p50)} / ${fmtMs(timers.eventLoopDelay.p99)} / ${fmtMs(timers.eventLoopDelay.max)} |`);
+    lines.push(
+      `| Errors / warnings the server logged | ${fmtInt(timers.log.errors)} / ${fmtInt(timers.log.warnings)}${timers.log.samples[0] ? ` (first: \`${timers.log.samples[0].slice(0, 300)}\`)` : ""} |`,
+    );
+    lines.push(
+      `| Event-loop delay while the windows ran out p50 / p99 / max | ${fmtMs(timers.eventLoopDelay.p50)} / ${fmtMs(timers.eventLoopDelay.p99)} / ${fmtMs(timers.eventLoopDelay.max)} |`,
+    );
     const stall = timers.longestStall;
     lines.push(
       `| Longest event-loop stall | ${fmtMs(stall.ms)}, from ${(stall.startedAtMs / 1000).toFixed(1)} s after the first window ended; ${fmtInt(stall.claimedByEnd)} timers claimed by its end |`,
@@ -287,13 +301,20 @@ function routingReport(result: RoutingBench): string {
     phases.filter((p) => p.rpc === rpc).reduce((total, p) => total + pick(p), 0);
   const lines = ["", "## Routing (issue 3)", "", "| Figure | Measured | Target | Result |", "|---|---|---|---|"];
   const { p50Us, p99Us, decisions } = result.decision;
-  lines.push(`| Route decision, 20 providers × 200 countries (bench/routing.ts) | p50 ${p50Us.toFixed(1)} µs, p99 ${p99Us.toFixed(1)} µs over ${fmtInt(decisions)} | p99 < 20 µs | ${p99Us < 20 ? "PASS" : "**FAIL**"} |`);
+  lines.push(
+    `| Route decision, 20 providers × 200 countries (bench/routing.ts) | p50 ${p50Us.toFixed(1)} µs, p99 ${p99Us.toFixed(1)} µs over ${fmtInt(decisions)} | p99 < 20 µs | ${p99Us < 20 ? "PASS" : "**FAIL**"} |`,
+  );
   for (const rpc of ["start", "check"] as const) {
     const callsOn = sum(result.on, rpc, (p) => p.count);
     const callsOff = sum(result.off, rpc, (p) => p.count);
     const cpuOn = sum(result.on, rpc, (p) => p.serverCpuUsPerCall * p.count) / Math.max(1, callsOn);
     const cpuOff = sum(result.off, rpc, (p) => p.serverCpuUsPerCall * p.count) / Math.max(1, callsOff);
-    const ratio = sum(result.on, rpc, (p) => p.throughput) / Math.max(1, sum(result.off, rpc, (p) => p.throughput));
+    const ratio =
+      sum(result.on, rpc, (p) => p.throughput) /
+      Math.max(
+        1,
+        sum(result.off, rpc, (p) => p.throughput),
+      );
     // Judged on server CPU per call: on 2 shared cores, throughput swings ±10% between identical rounds.
     const cost = cpuOn / Math.max(1, cpuOff);
     lines.push(

@@ -108,7 +108,9 @@ async function main(): Promise<number> {
   const poolSize = Math.max(20_000, Math.ceil(((durationMs + warmupMs) / 1000) * 20_000));
   client.send({ type: "prepare", poolSize } satisfies ToClient);
   const ready = await inbox.next("ready");
-  log(`telemetry bench: ${configs.join(" / ")}, ${rounds} round(s) of ${values.warmup}+${values.seconds} s per RPC, ${concurrency} calls in flight, ${ready.poolSize.toLocaleString("en-US")} numbers`);
+  log(
+    `telemetry bench: ${configs.join(" / ")}, ${rounds} round(s) of ${values.warmup}+${values.seconds} s per RPC, ${concurrency} calls in flight, ${ready.poolSize.toLocaleString("en-US")} numbers`,
+  );
 
   const results = new Map<ConfigName, Record<Rpc, number[]>>(configs.map((name) => [name, { start: [], check: [] }]));
   const cpuPerCall = new Map<ConfigName, Record<Rpc, number[]>>(configs.map((name) => [name, { start: [], check: [] }]));
@@ -229,7 +231,14 @@ function runLoadClient(): void {
     }
     void runPhase(message, pool, ids).then((outcome) => {
       if (message.rpc === "start") ids = outcome.ids;
-      reply({ type: "result", calls: outcome.calls, total: outcome.total, errors: outcome.errors, errorSample: outcome.errorSample, seconds: message.durationMs / 1000 });
+      reply({
+        type: "result",
+        calls: outcome.calls,
+        total: outcome.total,
+        errors: outcome.errors,
+        errorSample: outcome.errorSample,
+        seconds: message.durationMs / 1000,
+      });
     });
   });
 }
@@ -261,7 +270,10 @@ async function runPhase(
       } else {
         path = "/verify.v1.VerificationService/Check";
         // A wrong code on purpose: the full path (HMAC, write, event) without locking (100 attempts, ≤ 90 used).
-        body = toBinary(CheckRequestSchema, create(CheckRequestSchema, { verificationId: startedIds[index % startedIds.length]!, code: "000000", clientIp: "203.0.113.7" }));
+        body = toBinary(
+          CheckRequestSchema,
+          create(CheckRequestSchema, { verificationId: startedIds[index % startedIds.length]!, code: "000000", clientIp: "203.0.113.7" }),
+        );
       }
       try {
         const answer = await unary(session, path, body);

@@ -10,7 +10,19 @@ import { cpuUsage } from "node:process";
 import { EchoService, file_verify_bench_v1_echo } from "../gen/verify/bench/v1/echo_pb.js";
 import { type App, startApp } from "../src/server/app.js";
 import { type CpuProfiler, startProfiler } from "./profile.js";
-import { BENCH_DIR, benchConfig, type ClientCommand, type ClientKind, countingLogger, type LogTally, machineBusyMs, type ClientMessage, type PhaseResult, REPO_ROOT, type Rpc } from "./shared.js";
+import {
+  BENCH_DIR,
+  benchConfig,
+  type ClientCommand,
+  type ClientKind,
+  type ClientMessage,
+  countingLogger,
+  type LogTally,
+  machineBusyMs,
+  type PhaseResult,
+  REPO_ROOT,
+  type Rpc,
+} from "./shared.js";
 
 export interface ThroughputOptions {
   concurrency: number;

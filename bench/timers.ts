@@ -59,10 +59,11 @@ async function main(): Promise<TimerBenchResult> {
   const pendingNumbers = numbers.slice(0, PENDING);
 
   // Calibration: how fast Starts go here, to pick a window that outlasts creating all of them.
-  const calibrationApp = await startApp(
-    benchConfig({ smsOutcome: "drop", deliveryWindow: "10m", codeTtl: "30m", maxCheckAttempts: 5 }),
-    { port: 0, host: "127.0.0.1", logger: countingLogger(log).logger },
-  );
+  const calibrationApp = await startApp(benchConfig({ smsOutcome: "drop", deliveryWindow: "10m", codeTtl: "30m", maxCheckAttempts: 5 }), {
+    port: 0,
+    host: "127.0.0.1",
+    logger: countingLogger(log).logger,
+  });
   const calibrationMs = await createAll(calibrationApp.service, calibrationNumbers);
   await calibrationApp.close();
   const calibrationRate = (CALIBRATION / calibrationMs) * 1000;
@@ -75,21 +76,18 @@ async function main(): Promise<TimerBenchResult> {
   let samples = 0;
   let firstClaim = 0;
   let lastClaim = 0;
-  const app = await startApp(
-    benchConfig({ smsOutcome: "drop", deliveryWindow: `${deliveryWindowMs}ms`, codeTtl: "30m", maxCheckAttempts: 5 }),
-    {
-      port: 0,
-      host: "127.0.0.1",
-      logger,
-      onTimerLateness: (lateMs) => {
-        const now = performance.now();
-        if (samples === 0) firstClaim = now;
-        lastClaim = now;
-        if (samples < lateness.length) lateness[samples] = lateMs;
-        samples++;
-      },
+  const app = await startApp(benchConfig({ smsOutcome: "drop", deliveryWindow: `${deliveryWindowMs}ms`, codeTtl: "30m", maxCheckAttempts: 5 }), {
+    port: 0,
+    host: "127.0.0.1",
+    logger,
+    onTimerLateness: (lateMs) => {
+      const now = performance.now();
+      if (samples === 0) firstClaim = now;
+      lastClaim = now;
+      if (samples < lateness.length) lateness[samples] = lateMs;
+      samples++;
     },
-  );
+  });
 
   const before = heapAfterGc();
   const creationStartedAt = Date.now();

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 // Fails when the folders of src/ import each other in a cycle, and prints the folder graph.
 //
 // dependency-cruiser (with .dependency-cruiser.cjs, so the same parser and resolution as
@@ -111,6 +112,19 @@ function mermaidGraph(graph: Map<string, Map<string, Import[]>>): string[] {
   return lines;
 }
 
+/** A file should read top to bottom in a few minutes; past this it wants to be a folder. */
+const MAX_FILE_LINES = 350;
+
+function oversizedFiles(result: ICruiseResult): Array<[string, number]> {
+  const found: Array<[string, number]> = [];
+  for (const module of result.modules) {
+    if (!module.source.startsWith(`${SOURCE}/`) || !module.source.endsWith(".ts")) continue;
+    const lines = readFileSync(module.source, "utf8").split("\n").length;
+    if (lines > MAX_FILE_LINES) found.push([module.source, lines]);
+  }
+  return found;
+}
+
 async function main(argv: string[]): Promise<number> {
   process.chdir(ROOT);
   const options = await extractDepcruiseOptions(CONFIG);
@@ -124,12 +138,14 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  const oversized = oversizedFiles(result);
+  for (const [file, lines] of oversized) console.error(`${file} has ${lines} lines; keep files under ${MAX_FILE_LINES} (split it by what it does)`);
   const found = cycles(graph);
   console.log(`Folder graph of ${SOURCE}/ (${graph.size} folders; "X -> Y": something in X imports something in Y):`);
   for (const line of textGraph(graph)) console.log(`  ${line}`);
   if (found.length === 0) {
     console.log("\nNo folder cycles.");
-    return 0;
+    return oversized.length === 0 ? 0 : 1;
   }
   console.error(`\n${found.length} folder cycle${found.length === 1 ? "" : "s"}:`);
   for (const component of found) {

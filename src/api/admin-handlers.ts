@@ -2,17 +2,10 @@ import { timingSafeEqual } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
-import {
-  AdminService,
-  BreakerState,
-  ProviderInfoSchema,
-  ProviderStatsSchema,
-  RouteStepSchema,
-  RoutingStrategy,
-} from "../../gen/verify/admin/v1/admin_pb.js";
-import type { ProviderAdapter } from "../providers/adapter.js";
+import { AdminService, BreakerState, ProviderInfoSchema, ProviderStatsSchema, RouteStepSchema, RoutingStrategy } from "../../gen/verify/admin/v1/admin_pb.js";
 import type { BreakerState as DomainBreakerState } from "../gateway/breakers.js";
-import type { Router, RoutingStrategy as DomainStrategy } from "../routing/router.js";
+import type { ProviderAdapter } from "../providers/adapter.js";
+import type { RoutingStrategy as DomainStrategy, Router } from "../routing/router.js";
 import type { ProviderStats, Scorer } from "../routing/scorer.js";
 import { VerifyError } from "../verification/errors.js";
 import type { Channel } from "../verification/model.js";

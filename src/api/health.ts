@@ -37,7 +37,14 @@ export function registerHealth(router: ConnectRouter, source: HealthSource): voi
         }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, 1000);
-          signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+          signal.addEventListener(
+            "abort",
+            () => {
+              clearTimeout(timer);
+              resolve();
+            },
+            { once: true },
+          );
         });
       }
       // Draining: tell the watcher before the stream ends, so it moves traffic away.

@@ -34,9 +34,7 @@ function respond(registry: SymbolIndex, services: readonly string[], request: Re
     messageResponse: { case: "errorResponse" as const, value: { errorCode: 5 /* NOT_FOUND */, errorMessage: message } },
   });
   const files = (file: DescFile | undefined) =>
-    file
-      ? { ...base, messageResponse: { case: "fileDescriptorResponse" as const, value: { fileDescriptorProto: withDependencies(file) } } }
-      : undefined;
+    file ? { ...base, messageResponse: { case: "fileDescriptorResponse" as const, value: { fileDescriptorProto: withDependencies(file) } } } : undefined;
   const what = request.messageRequest;
   switch (what.case) {
     case "listServices":

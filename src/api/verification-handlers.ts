@@ -1,7 +1,7 @@
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { VerificationService as VerificationServiceDesc } from "../../gen/verify/v1/verify_pb.js";
-import { VerifyError } from "../verification/errors.js";
 import type { VerificationService } from "../service/verification-service.js";
+import { VerifyError } from "../verification/errors.js";
 import { channelFromProto, eventToProto, verificationToProto } from "./to-proto.js";
 
 /**

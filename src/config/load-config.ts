@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml, YAMLParseError } from "yaml";
-import { z } from "zod";
-import { type Config, configSchema } from "./schema.js";
+import type { z } from "zod";
 import { DEFAULT_CONFIG_YAML } from "./default-config.js";
+import { type Config, configSchema } from "./schema.js";
 
 /** A configuration that cannot be used; the message names the key. */
 export class ConfigError extends Error {

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { PROVIDER_CONFIG_SCHEMAS } from "../providers/catalog.js";
+import { duration } from "../schema/zod-types.js";
 import { storeModule } from "../store/catalog.js";
 import { storeSchema } from "../store/config.js";
-import { duration } from "../schema/zod-types.js";
 
 const window = z.strictObject({
   limit: z.number().int().positive(),
@@ -77,14 +77,18 @@ export const configSchema = z
         /** Per-locale overrides of the built-in templates; {code}, {brand}, {minutes}. */
         templates: z.record(z.string(), z.strictObject({ sms: z.string().optional(), voice: z.string().optional() })).default({}),
         /** Adds "@<domain> #<code>" as the last SMS line, for the WebOTP API. */
-        web_otp_domain: z.string().regex(/^[a-z0-9.-]+$/i, "web_otp_domain is a host name such as example.com").optional(),
+        web_otp_domain: z
+          .string()
+          .regex(/^[a-z0-9.-]+$/i, "web_otp_domain is a host name such as example.com")
+          .optional(),
         /** Android SMS Retriever app hash (11 characters). */
-        android_app_hash: z.string().regex(/^[A-Za-z0-9+/]{11}$/, "android_app_hash is the app's 11-character hash").optional(),
+        android_app_hash: z
+          .string()
+          .regex(/^[A-Za-z0-9+/]{11}$/, "android_app_hash is the app's 11-character hash")
+          .optional(),
       })
       .default({ brand: "verifyd", templates: {} }),
-    log: z
-      .strictObject({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
-      .default({ level: "info" }),
+    log: z.strictObject({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") }).default({ level: "info" }),
     providers: z.array(providerSchema).min(1, "at least one provider is required"),
     scoring: z
       .strictObject({
@@ -139,7 +143,11 @@ export const configSchema = z
   .superRefine((config, ctx) => {
     if (storeModule(config.store.type).sharedByInstances && !config.security.code_hmac_key) {
       // Instances sharing a database must share the key, or a code sent by one can never be checked by another.
-      ctx.addIssue({ code: "custom", path: ["security", "code_hmac_key"], message: `required with store.type ${config.store.type}: every instance needs the same key` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["security", "code_hmac_key"],
+        message: `required with store.type ${config.store.type}: every instance needs the same key`,
+      });
     }
     const names = new Set<string>();
     config.providers.forEach((provider, index) => {

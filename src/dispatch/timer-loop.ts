@@ -1,6 +1,6 @@
-import type { VerificationStore } from "../verification/ports.js";
 import type { Clock } from "../verification/clock.js";
 import type { VerificationRecord } from "../verification/model.js";
+import type { VerificationStore } from "../verification/ports.js";
 
 export interface TimerLoopOptions {
   owner: string;

@@ -49,10 +49,20 @@ async function windowOver(deps: DispatchDeps, claimed: VerificationRecord, work:
   if (work.providerMessageId !== undefined && deps.gateway.canQueryStatus(work.provider)) {
     const report = await deps.gateway.queryStatus(work.provider, work.providerMessageId);
     if (report && report.state !== "intermediate") {
-      const applied = await deps.writer.apply(claimed.id, (latest, now) => applyReceipt(latest, work.attemptNumber, { ...report, provider: work.provider }, now), claimed);
+      const applied = await deps.writer.apply(
+        claimed.id,
+        (latest, now) => applyReceipt(latest, work.attemptNumber, { ...report, provider: work.provider }, now),
+        claimed,
+      );
       record = applied.record;
       if (report.state === "delivered" || record.status === "delivered" || isFinished(record.status)) return;
-      await sendCode(deps, { id: record.id, known: record, code: unsealCode(deps, record), channel: record.channel, reason: { kind: "failover", cause: { kind: "undelivered" } } });
+      await sendCode(deps, {
+        id: record.id,
+        known: record,
+        code: unsealCode(deps, record),
+        channel: record.channel,
+        reason: { kind: "failover", cause: { kind: "undelivered" } },
+      });
       return;
     }
   }

@@ -54,16 +54,11 @@ async function consumeAll(takes: Array<[RateLimiterAbstract, string, string]>): 
   const results = await Promise.allSettled(takes.map(([limiter, key]) => limiter.consume(key)));
   const refusedAt = results.findIndex((result) => result.status === "rejected");
   if (refusedAt === -1) return;
-  await Promise.all(
-    results.map((result, index) => (result.status === "fulfilled" ? takes[index]![0].reward(takes[index]![1]) : undefined)),
-  );
+  await Promise.all(results.map((result, index) => (result.status === "fulfilled" ? takes[index]![0].reward(takes[index]![1]) : undefined)));
   const refused = results[refusedAt] as PromiseRejectedResult;
   if (refused.reason instanceof RateLimiterRes) {
     const retryAfterMs = refused.reason.msBeforeNext;
-    throw VerifyError.rateLimited(
-      `too many requests for ${takes[refusedAt]![2]}; retry in ${Math.ceil(retryAfterMs / 1000)}s`,
-      retryAfterMs,
-    );
+    throw VerifyError.rateLimited(`too many requests for ${takes[refusedAt]![2]}; retry in ${Math.ceil(retryAfterMs / 1000)}s`, retryAfterMs);
   }
   throw VerifyError.unavailable("rate limiter unavailable", refused.reason);
 }

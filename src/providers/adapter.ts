@@ -1,10 +1,5 @@
 import { type Channel, PROVIDER_ERROR_KINDS, type ProviderErrorKind } from "../verification/model.js";
-import type {
-  AttemptReference,
-  DeliveryReport,
-  OutboundMessage as DomainOutboundMessage,
-  ReceiptInbox,
-} from "../verification/ports.js";
+import type { AttemptReference, DeliveryReport, OutboundMessage as DomainOutboundMessage, ReceiptInbox } from "../verification/ports.js";
 
 export type { AttemptContext, AttemptReference, DeliveryReport, DeliveryState } from "../verification/ports.js";
 

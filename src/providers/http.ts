@@ -19,7 +19,8 @@ export async function providerFetch(provider: string, url: string, init: Request
   try {
     response = await fetch(url, { ...init, redirect: "error" });
   } catch (error) {
-    if (init.signal.aborted) throw init.signal.reason instanceof ProviderError ? init.signal.reason : new ProviderError("unavailable", "aborted", provider, { cause: error });
+    if (init.signal.aborted)
+      throw init.signal.reason instanceof ProviderError ? init.signal.reason : new ProviderError("unavailable", "aborted", provider, { cause: error });
     throw new ProviderError("unavailable", `transport error: ${(error as Error).message}`, provider, { cause: error });
   }
   const text = await response.text();

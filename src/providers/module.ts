@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import type { ProviderBaseConfig } from "./base-config.js";
 import type { ProviderAdapter, ProviderContext } from "./adapter.js";
+import type { ProviderBaseConfig } from "./base-config.js";
 
 /**
  * A provider type's config schema: a zod object (so the config can pick it

@@ -32,8 +32,7 @@ export function scoreFeed(scorer: Scorer, costOf: (provider: string, country: st
           break;
         case "verified": {
           const credited =
-            record.attempts.findLast((a) => a.status === "delivered") ??
-            record.attempts.findLast((a) => a.status === "submitted" || a.status === "timed_out");
+            record.attempts.findLast((a) => a.status === "delivered") ?? record.attempts.findLast((a) => a.status === "submitted" || a.status === "timed_out");
           if (credited) scorer.recordVerified(credited.provider, record.country, credited.channel);
           break;
         }

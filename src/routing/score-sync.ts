@@ -158,7 +158,7 @@ export function subtract(from: ReadonlyMap<string, SeriesBucket>, minus: Readonl
     }
     for (let i = 0; i < TTD_BINS; i++) {
       const value = (bucket.ttd[i] ?? 0) - (base.ttd[i] ?? 0);
-      difference.ttd[i] = value > 0 ? value : 0;
+      difference.ttd[i] = Math.max(value, 0);
       if (value > 0) any = true;
     }
     if (any) differences.push(difference);

@@ -1,17 +1,5 @@
 import type { Channel } from "../verification/model.js";
-import {
-  Bucket,
-  type BucketCounts,
-  emptyStats,
-  isEmpty,
-  medianOf,
-  type ProviderStats,
-  type ScoringSettings,
-  type SeriesBucket,
-  seriesKey,
-  TTD_BINS,
-  ttdBin,
-} from "./score-data.js";
+import { Bucket, emptyStats, isEmpty, medianOf, type ProviderStats, type ScoringSettings, type SeriesBucket, seriesKey, ttdBin } from "./score-data.js";
 
 export { type BucketCounts, DEFAULT_SCORING, type ProviderStats, type ScoringSettings, type SeriesBucket, TTD_BINS } from "./score-data.js";
 
@@ -224,9 +212,15 @@ export class Scorer {
       series = { provider, country, channel, ring: Array.from({ length: this.settings.buckets }, () => new Bucket()) };
       this.#series.set(id, series);
       let byChannel = this.#byCountry.get(country);
-      if (!byChannel) this.#byCountry.set(country, (byChannel = new Map()));
+      if (!byChannel) {
+        byChannel = new Map();
+        this.#byCountry.set(country, byChannel);
+      }
       let byProvider = byChannel.get(channel);
-      if (!byProvider) byChannel.set(channel, (byProvider = new Map()));
+      if (!byProvider) {
+        byProvider = new Map();
+        byChannel.set(channel, byProvider);
+      }
       byProvider.set(provider, series);
     }
     return series;

@@ -2,7 +2,7 @@ import type { Config } from "../config/schema.js";
 import { Gateway } from "../gateway/gateway.js";
 import type { ProviderAdapter } from "../providers/adapter.js";
 import { createProviders } from "../providers/registry.js";
-import { providerSettings, type ProviderSettings } from "../providers/settings.js";
+import { type ProviderSettings, providerSettings } from "../providers/settings.js";
 import type { AppTelemetry } from "../telemetry/app-telemetry.js";
 import type { Clock } from "../verification/ports.js";
 import type { ReceiptRelay } from "./receipt-relay.js";

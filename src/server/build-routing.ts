@@ -4,7 +4,7 @@ import type { ProviderAdapter } from "../providers/adapter.js";
 import { Router } from "../routing/router.js";
 import { RoutingTable } from "../routing/routing-table.js";
 import { scoreFeed } from "../routing/score-feed.js";
-import { ScoreSync, type ScoreStatsSync } from "../routing/score-sync.js";
+import { type ScoreStatsSync, ScoreSync } from "../routing/score-sync.js";
 import { Scorer } from "../routing/scorer.js";
 import type { Clock, EventObserver, Logger } from "../verification/ports.js";
 
@@ -53,7 +53,11 @@ export function buildRouting(
   );
   const scoreSync =
     scoring.enabled && deps.scoreStats
-      ? new ScoreSync(scorer, deps.scoreStats({ bucketMs: scorer.bucketMs, windowMs: scoring.window }), { intervalMs: scoring.sync_interval, logger: deps.logger, now })
+      ? new ScoreSync(scorer, deps.scoreStats({ bucketMs: scorer.bucketMs, windowMs: scoring.window }), {
+          intervalMs: scoring.sync_interval,
+          logger: deps.logger,
+          now,
+        })
       : undefined;
   deps.gateway.onBreakerTransition((transition) => {
     if (transition.state === "open") scorer.recordBreakerOpen(transition.provider, transition.channel);

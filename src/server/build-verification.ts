@@ -1,14 +1,14 @@
 import { randomBytes } from "node:crypto";
 import type { Config } from "../config/schema.js";
 import { TimerLoop } from "../dispatch/timer-loop.js";
-import { RateLimits, type LimiterFactory } from "../limits/rate-limits.js";
+import { type LimiterFactory, RateLimits } from "../limits/rate-limits.js";
 import { MessageRenderer } from "../messages/templates.js";
 import { VerificationService } from "../service/verification-service.js";
+import type { AppTelemetry } from "../telemetry/app-telemetry.js";
 import { CodeVault } from "../verification/codes.js";
 import type { VerificationPolicy } from "../verification/policy.js";
 import type { Clock, EventObserver, Logger, ProviderGateway, RandomSource, RouteSource, VerificationStore } from "../verification/ports.js";
 import { RecordWriter } from "../verification/record-writer.js";
-import type { AppTelemetry } from "../telemetry/app-telemetry.js";
 
 export interface BuiltVerification {
   service: VerificationService;
@@ -75,15 +75,19 @@ export function buildVerification(
     leaseMs: config.timers.lease,
     currentTraceContext: observability.currentTraceContext,
   });
-  const timers = new TimerLoop(deps.store, observability.traceTimers((record) => service.runDue(record)), {
-    owner: deps.instanceId,
-    pollIntervalMs: config.timers.poll_interval,
-    leaseMs: config.timers.lease,
-    batchSize: config.timers.batch_size,
-    clock,
-    onLateness: observability.onTimerLateness(deps.onTimerLateness),
-    onError: (error, record) => deps.logger.error({ err: error, verificationId: record?.id }, "timer work failed"),
-  });
+  const timers = new TimerLoop(
+    deps.store,
+    observability.traceTimers((record) => service.runDue(record)),
+    {
+      owner: deps.instanceId,
+      pollIntervalMs: config.timers.poll_interval,
+      leaseMs: config.timers.lease,
+      batchSize: config.timers.batch_size,
+      clock,
+      onLateness: observability.onTimerLateness(deps.onTimerLateness),
+      onError: (error, record) => deps.logger.error({ err: error, verificationId: record?.id }, "timer work failed"),
+    },
+  );
   return { service, timers };
 }
 

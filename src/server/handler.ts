@@ -57,12 +57,16 @@ export function buildHandler(deps: HandlerDeps): RequestHandler {
         breakerState: (provider, channel) => deps.gateway.breakerState(provider, channel),
       });
       deps.extraRoutes?.(router);
-      registerReflection(router, [file_verify_v1_verify, file_verify_admin_v1_admin, file_grpc_health_v1_health, ...extraFiles], [
-        ...SERVED,
-        ...extraFiles.flatMap((file) => file.services.map((s) => s.typeName)),
-        "grpc.reflection.v1.ServerReflection",
-        "grpc.reflection.v1alpha.ServerReflection",
-      ]);
+      registerReflection(
+        router,
+        [file_verify_v1_verify, file_verify_admin_v1_admin, file_grpc_health_v1_health, ...extraFiles],
+        [
+          ...SERVED,
+          ...extraFiles.flatMap((file) => file.services.map((s) => s.typeName)),
+          "grpc.reflection.v1.ServerReflection",
+          "grpc.reflection.v1alpha.ServerReflection",
+        ],
+      );
     },
     interceptors: [...observability.interceptors, errorMappingInterceptor(logger), adminAuthInterceptor(config.admin.token)],
     // Requests are small; a 1 MiB cap keeps a hostile body from costing memory.

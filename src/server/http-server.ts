@@ -2,10 +2,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 
-export type RequestHandler = (
-  request: http.IncomingMessage | http2.Http2ServerRequest,
-  response: http.ServerResponse | http2.Http2ServerResponse,
-) => void;
+export type RequestHandler = (request: http.IncomingMessage | http2.Http2ServerRequest, response: http.ServerResponse | http2.Http2ServerResponse) => void;
 
 export interface ListeningServer {
   readonly port: number;
@@ -84,10 +81,7 @@ export async function listen(port: number, host: string): Promise<ListeningServe
       for (const session of sessions) session.close();
       h1.closeIdleConnections();
       if (inFlight > 0) {
-        await Promise.race([
-          new Promise<void>((resolve) => (drained = resolve)),
-          new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref()),
-        ]);
+        await Promise.race([new Promise<void>((resolve) => (drained = resolve)), new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref())]);
       }
       for (const session of sessions) session.destroy();
       for (const socket of sockets) socket.destroy();

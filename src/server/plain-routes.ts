@@ -4,6 +4,7 @@ import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 type NodeHandlerFn = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
 type NodeServerRequest = Parameters<NodeHandlerFn>[0];
 type NodeServerResponse = Parameters<NodeHandlerFn>[1];
+
 import type { SentMessage } from "../providers/adapter.js";
 
 type Response = NodeServerResponse;
@@ -33,7 +34,7 @@ export function createPlainRoutes(options: PlainRoutesOptions): NodeHandlerFn {
         const metrics = options.metrics;
         if (!metrics) return json(response, 404, { error: "metrics are off (OTEL_METRICS_EXPORTER=none)" });
         void metrics().then(
-          (text) => text === undefined ? json(response, 404, { error: "metrics are off" }) : prometheusText(response, text),
+          (text) => (text === undefined ? json(response, 404, { error: "metrics are off" }) : prometheusText(response, text)),
           () => json(response, 500, { error: "metrics collection failed" }),
         );
         return;

@@ -1,4 +1,4 @@
-import { type DeliveryReport } from "../verification/ports.js";
+import type { DeliveryReport } from "../verification/ports.js";
 import { applyReceipt, attemptForReport } from "../verification/transitions/index.js";
 import type { ServiceDeps } from "./deps.js";
 

@@ -1,5 +1,5 @@
-import { sendCode } from "../dispatch/send-code.js";
 import { planStep } from "../dispatch/plan.js";
+import { sendCode } from "../dispatch/send-code.js";
 import { unsealCode } from "../dispatch/timer-work.js";
 import { generateCode } from "../verification/codes.js";
 import { describeAttempts } from "../verification/describe.js";
@@ -8,14 +8,7 @@ import type { Channel, VerificationRecord } from "../verification/model.js";
 import { parsePhone } from "../verification/phone.js";
 import { DuplicateKeyError } from "../verification/ports.js";
 import { expire, newVerification, releaseIdempotencyKey, resendVerdict } from "../verification/transitions/index.js";
-import {
-  resolveCodeLength,
-  startFingerprint,
-  validateClientIp,
-  validateIdempotencyKey,
-  validateLocale,
-  validateMetadata,
-} from "../verification/validation.js";
+import { resolveCodeLength, startFingerprint, validateClientIp, validateIdempotencyKey, validateLocale, validateMetadata } from "../verification/validation.js";
 import type { ServiceDeps } from "./deps.js";
 
 export interface StartInput {

@@ -1,4 +1,4 @@
-import { TERMINAL_EVENTS, isFinished, type VerificationEvent, type VerificationRecord } from "../verification/model.js";
+import { isFinished, TERMINAL_EVENTS, type VerificationEvent, type VerificationRecord } from "../verification/model.js";
 import { asSeenAt } from "../verification/transitions/index.js";
 import { validateVerificationId } from "../verification/validation.js";
 import type { ServiceDeps } from "./deps.js";

@@ -11,8 +11,8 @@ import { traceTimerWork } from "./timer-spans.js";
 import { currentTraceparent } from "./trace-context.js";
 import { type CallDecorator, tracingDecorator } from "./tracing-caller.js";
 
-export type { CallDecorator } from "./tracing-caller.js";
 export type { MetricSources } from "./metrics.js";
+export type { CallDecorator } from "./tracing-caller.js";
 
 type Observer = EventObserver;
 type TimerHandler = (record: VerificationRecord) => Promise<void>;
@@ -61,7 +61,7 @@ export function instrumentApp(telemetry: Telemetry, sources: MetricSources): App
     traceCalls: tracer ? tracingDecorator(tracer) : (inner) => inner,
     observer: composeObservers(metrics && ((events) => metrics.observe(events)), receipts),
     currentTraceContext: tracer ? currentTraceparent : undefined,
-    traceTimers: (handler) => (tracer ? traceTimerWork(tracer, handler) : handler),
+    traceTimers: (handler) => (tracer ? traceTimerWork(handler) : handler),
     onTimerLateness: (also) =>
       metrics
         ? (lateMs) => {

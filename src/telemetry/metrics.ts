@@ -1,6 +1,6 @@
 import type { Counter, Histogram, Meter, UpDownCounter } from "@opentelemetry/api";
-import type { ProviderAdapter } from "../providers/adapter.js";
 import type { BreakerState, BreakerTransition } from "../gateway/breakers.js";
+import type { ProviderAdapter } from "../providers/adapter.js";
 import type { ProviderStats } from "../routing/scorer.js";
 import type { Attempt, Channel, VerificationEvent, VerificationRecord } from "../verification/model.js";
 import { countryLabel, errorKindOf, type FailoverReason, skippedForOpenBreaker } from "./attributes.js";

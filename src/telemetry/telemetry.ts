@@ -1,9 +1,9 @@
 import { context, type Meter, metrics, propagation, type TextMapPropagator, type Tracer, trace } from "@opentelemetry/api";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { OTLPTraceExporter as OtlpGrpcTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { OTLPTraceExporter as OtlpProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { type Instrumentation, registerInstrumentations } from "@opentelemetry/instrumentation";
 import { MongoDBInstrumentation } from "@opentelemetry/instrumentation-mongodb";
 import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
@@ -18,9 +18,9 @@ import {
   ParentBasedSampler,
   type Sampler,
   SimpleSpanProcessor,
-  TraceIdRatioBasedSampler,
   type SpanExporter,
   type SpanProcessor,
+  TraceIdRatioBasedSampler,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
@@ -155,9 +155,7 @@ function startLocal(settings: TelemetrySettings, prometheus: PrometheusExporter 
   let tracer: Tracer | undefined;
   if (settings.traces) {
     ensureContextManager();
-    const processor: SpanProcessor = options.spanExporter
-      ? new SimpleSpanProcessor({ exporter: options.spanExporter })
-      : spanProcessorFor(settings.traces, env);
+    const processor: SpanProcessor = options.spanExporter ? new SimpleSpanProcessor({ exporter: options.spanExporter }) : spanProcessorFor(settings.traces, env);
     const provider = new TracerProvider({ resource, spanProcessors: [processor], sampler: samplerFrom(env) });
     tracer = provider.getTracer(SCOPE, VERSION);
     stops.push(() => provider.shutdown());

@@ -21,7 +21,7 @@ const TIMER_WORK = createContextKey("verifyd timer work");
  * code or go back to sleep send nothing and leave no span, so a verification
  * does not end in a stray trace per timer.
  */
-export function traceTimerWork(tracer: Tracer, handler: (record: VerificationRecord) => Promise<void>): (record: VerificationRecord) => Promise<void> {
+export function traceTimerWork(handler: (record: VerificationRecord) => Promise<void>): (record: VerificationRecord) => Promise<void> {
   return async (record) => {
     const work: TimerWork = { record, startTime: hrTime() };
     // From the root: the loop's own async context is whatever request first woke it.

@@ -76,7 +76,10 @@ const spanNames = new Map<string, string>();
 /** "send <provider>", made once per provider rather than per attempt. */
 function spanName(provider: string): string {
   let name = spanNames.get(provider);
-  if (name === undefined) spanNames.set(provider, (name = `send ${provider}`));
+  if (name === undefined) {
+    name = `send ${provider}`;
+    spanNames.set(provider, name);
+  }
   return name;
 }
 

@@ -9,15 +9,7 @@
 export const CHANNELS = ["sms", "voice", "whatsapp"] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-export type VerificationStatus =
-  | "pending"
-  | "submitted"
-  | "delivered"
-  | "verified"
-  | "failed"
-  | "expired"
-  | "locked"
-  | "canceled";
+export type VerificationStatus = "pending" | "submitted" | "delivered" | "verified" | "failed" | "expired" | "locked" | "canceled";
 
 export type AttemptStatus = "sending" | "rejected" | "submitted" | "delivered" | "undelivered" | "timed_out";
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-import { type DeliveryReport, type ProviderAdapter, WebhookError } from "../providers/adapter.js";
+import { type ProviderAdapter, WebhookError } from "../providers/adapter.js";
 import type { Logger, ReceiptInbox } from "../verification/ports.js";
 
 /** Receipts are small; anything bigger is not a receipt. */

@@ -18,8 +18,7 @@ afterAll(async () => {
 
 const calls = {
   ListProviders: (headers?: { headers: Record<string, string> }) => admin.listProviders({}, headers),
-  ExplainRoute: (headers?: { headers: Record<string, string> }) =>
-    admin.explainRoute({ phoneNumber: "+4915123456789", channel: Channel.SMS }, headers),
+  ExplainRoute: (headers?: { headers: Record<string, string> }) => admin.explainRoute({ phoneNumber: "+4915123456789", channel: Channel.SMS }, headers),
 };
 
 describe("admin RPCs with admin.token configured", () => {
@@ -51,19 +50,11 @@ describe("admin RPCs with admin.token configured", () => {
   });
 
   test("ExplainRoute with an unparseable phone number is INVALID_ARGUMENT", async () => {
-    await expectConnectError(
-      admin.explainRoute({ phoneNumber: "call me maybe", channel: Channel.SMS }, bearer(ADMIN_TOKEN)),
-      Code.InvalidArgument,
-      /phone_number/,
-    );
+    await expectConnectError(admin.explainRoute({ phoneNumber: "call me maybe", channel: Channel.SMS }, bearer(ADMIN_TOKEN)), Code.InvalidArgument, /phone_number/);
   });
 
   test("ExplainRoute with an unknown channel is INVALID_ARGUMENT", async () => {
-    await expectConnectError(
-      admin.explainRoute({ phoneNumber: "+4915123456789", channel: 99 as Channel }, bearer(ADMIN_TOKEN)),
-      Code.InvalidArgument,
-      /channel/,
-    );
+    await expectConnectError(admin.explainRoute({ phoneNumber: "+4915123456789", channel: 99 as Channel }, bearer(ADMIN_TOKEN)), Code.InvalidArgument, /channel/);
   });
 });
 

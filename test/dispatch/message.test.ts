@@ -9,7 +9,12 @@ function deps(now: number) {
   return {
     rendered,
     deps: {
-      messages: { render: (input: RenderInput) => (rendered.push(input), `body for ${input.code}`) },
+      messages: {
+        render: (input: RenderInput) => {
+          rendered.push(input);
+          return `body for ${input.code}`;
+        },
+      },
       policy: { ...POLICY, brand: "Acme" },
       clock: new FakeClock(now),
     },

@@ -55,6 +55,16 @@ describe("sendCode: the first provider accepts", () => {
     expect(r.rendered).toEqual([{ channel: "sms", locale: "en", code: CODE, brand: "acme", ttlMs: TTL - 1_000 }]);
   });
 
+  test("without a known record or a recorded attempt, reads the record and begins the first attempt", async () => {
+    const r = rig();
+    r.seed({ status: "pending", attempts: [] });
+
+    const result = await sendCode(r.deps, { id: ID, code: CODE, channel: "sms", reason: { kind: "start" } });
+
+    expect(r.gateway.providers()).toEqual(["sms-a"]);
+    expect(result).toMatchObject({ status: "submitted", attempts: [{ number: 1, provider: "sms-a", status: "submitted", reason: { kind: "start" } }] });
+  });
+
   test("without a known record, reads it first", async () => {
     const r = rig();
     started(r);
@@ -100,7 +110,10 @@ describe("sendCode: fast failover", () => {
     const second = r.gateway.sent[1]!.message;
     expect(second.code).toBe(CODE);
     expect(second.idempotencyKey).toBe(`${ID}-attempt-2`);
-    expect(second.attemptContext?.reason).toEqual({ kind: "failover", cause: { kind: "rejected", error: { kind: "unavailable", message: "scripted unavailable" } } });
+    expect(second.attemptContext?.reason).toEqual({
+      kind: "failover",
+      cause: { kind: "rejected", error: { kind: "unavailable", message: "scripted unavailable" } },
+    });
   });
 
   test("each new attempt is recorded as sending under the lease before its provider is called", async () => {
@@ -114,7 +127,11 @@ describe("sendCode: fast failover", () => {
 
     await sendCode(r.deps, start(started(r)));
 
-    expect(seenWhileSending).toMatchObject({ attempts: [{ status: "rejected" }, { status: "sending", provider: "sms-b" }], lease: { owner: "me", until: T0 + LEASE_MS }, dueAt: T0 + LEASE_MS });
+    expect(seenWhileSending).toMatchObject({
+      attempts: [{ status: "rejected" }, { status: "sending", provider: "sms-b" }],
+      lease: { owner: "me", until: T0 + LEASE_MS },
+      dueAt: T0 + LEASE_MS,
+    });
   });
 
   test("passes over providers with an open breaker, naming them on the failover and on the attempt", async () => {
@@ -163,7 +180,11 @@ describe("sendCode: the channel runs out", () => {
 
     expect(r.gateway.providers()).toEqual(["sms-a", "sms-b", "sms-c", "voice-a"]);
     expect(result).toMatchObject({ status: "submitted", channel: "voice", fallbackChannels: [] });
-    expect(result.attempts[3]).toMatchObject({ channel: "voice", provider: "voice-a", reason: { kind: "failover", cause: { kind: "escalated", from: "sms", to: "voice" } } });
+    expect(result.attempts[3]).toMatchObject({
+      channel: "voice",
+      provider: "voice-a",
+      reason: { kind: "failover", cause: { kind: "escalated", from: "sms", to: "voice" } },
+    });
     expect(r.store.story().slice(-2)).toEqual(["failover(escalated)", "submitted"]);
     expect(r.gateway.sent[3]!.message).toMatchObject({ channel: "voice", code: CODE });
   });
@@ -281,10 +302,41 @@ describe("sendCode: slow failover and resends", () => {
     expect(r.store.story()).toEqual(["failover(no_receipt)", "submitted"]);
   });
 
+  test("a window that ran out with no provider left still marks its attempt timed out, then offers the other channels", async () => {
+    const r = rig({ routes: { sms: [{ provider: "sms-a" }, { provider: "sms-b" }], voice: [{ provider: "voice-a" }] } });
+    const known = r.seed({
+      attempts: [
+        attempt({ number: 1, provider: "sms-a", status: "timed_out", submittedAt: T0 - 2 * WINDOW }),
+        attempt({ number: 2, provider: "sms-b", status: "submitted", submittedAt: T0 - WINDOW, providerMessageId: "m-2" }),
+      ],
+      lease: { owner: "timers", until: T0 + 60_000 },
+    });
+
+    const result = await sendCode(r.deps, { id: ID, code: CODE, channel: "sms", reason: { kind: "failover", cause: { kind: "no_receipt" } }, timedOut: 2, known });
+
+    expect(r.gateway.sent).toEqual([]);
+    expect(result).toMatchObject({ status: "submitted", fallbackChannels: ["voice"], lease: undefined, dueAt: T0 + TTL });
+    expect(result.attempts.map((a) => a.status)).toEqual(["timed_out", "timed_out"]);
+    expect(r.store.story()).toEqual(["fallback_available"]);
+  });
+
+  test("a window that ran out with no provider and no other channel marks the attempt timed out and keeps the code valid", async () => {
+    const r = rig({ routes: { sms: [{ provider: "sms-a" }] } });
+    const known = r.seed({ attempts: [attempt({ number: 1, provider: "sms-a", status: "submitted", submittedAt: T0 - WINDOW })] });
+
+    const result = await sendCode(r.deps, { id: ID, code: CODE, channel: "sms", reason: { kind: "failover", cause: { kind: "no_receipt" } }, timedOut: 1, known });
+
+    expect(result).toMatchObject({ status: "submitted", dueAt: T0 + TTL, attempts: [{ status: "timed_out" }] });
+    expect(r.store.events).toEqual([]);
+  });
+
   test("a resend after every provider was tried goes round again, preferring one that did not refuse", async () => {
     const r = rig({ routes: { sms: [{ provider: "sms-a" }, { provider: "sms-b" }] } });
     const known = r.seed({
-      attempts: [attempt({ number: 1, provider: "sms-a", status: "rejected" }), attempt({ number: 2, provider: "sms-b", status: "timed_out", submittedAt: T0 - WINDOW })],
+      attempts: [
+        attempt({ number: 1, provider: "sms-a", status: "rejected" }),
+        attempt({ number: 2, provider: "sms-b", status: "timed_out", submittedAt: T0 - WINDOW }),
+      ],
     });
 
     const result = await sendCode(r.deps, { id: ID, code: CODE, channel: "sms", reason: { kind: "resend" }, restartRound: true, known });
@@ -334,6 +386,7 @@ describe("sendCode: the verification finishes meanwhile", () => {
 
     expect(result).toBe(known);
     expect(r.gateway.sent).toEqual([]);
+    expect(r.routes.plans).toBe(0);
   });
 
   test("a stale known record of a verification finished since is caught on the write and nobody is called", async () => {
@@ -345,6 +398,7 @@ describe("sendCode: the verification finishes meanwhile", () => {
 
     expect(result.status).toBe("verified");
     expect(r.gateway.sent).toEqual([]);
+    expect(r.routes.otherLookups).toBe(0);
   });
 
   test("a refusal on a verification canceled during the call stops the failover", async () => {

@@ -229,13 +229,22 @@ describe("TimerLoop.stop", () => {
 describe("TimerLoop scheduling", () => {
   const delays: number[] = [];
 
+  let unrefs = 0;
+
   function fakeTimers() {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     delays.length = 0;
+    unrefs = 0;
     const fake = globalThis.setTimeout;
     vi.spyOn(globalThis, "setTimeout").mockImplementation(((fn: () => void, ms?: number) => {
       delays.push(ms ?? 0);
-      return fake(fn, ms);
+      const handle = fake(fn, ms);
+      const unref = handle.unref.bind(handle);
+      handle.unref = () => {
+        unrefs++;
+        return unref();
+      };
+      return handle;
     }) as typeof setTimeout);
   }
 
@@ -307,6 +316,7 @@ describe("TimerLoop scheduling", () => {
     const t = setup();
     t.loop.start();
     await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(500);
     t.store.add(1);
 
     t.loop.wake();
@@ -314,9 +324,34 @@ describe("TimerLoop scheduling", () => {
 
     expect(t.handled).toEqual(["ver_0"]);
     expect(delays).toEqual([0, 1_000, 0, 1_000]);
-    // The poll timer wake replaced is gone: only the new one fires, 1000 ms after the woken pass.
+    // The poll timer wake replaced (due at 1000) is gone: the next pass is 1000 ms after the woken one, at 1500.
     await vi.advanceTimersByTimeAsync(999);
     expect(t.store.claims).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.store.claims).toHaveLength(3);
+    await t.loop.stop();
+  });
+
+  test("its timers never keep the process alive", async () => {
+    fakeTimers();
+    const t = setup();
+
+    t.loop.start();
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(unrefs).toBe(2);
+    await t.loop.stop();
+  });
+
+  test("a store failure without onError still leaves the loop polling", async () => {
+    fakeTimers();
+    const t = setup({ onError: undefined });
+    t.store.failWith = new Error("store down");
+
+    t.loop.start();
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(delays).toEqual([0, 1_000]);
     await t.loop.stop();
   });
 

@@ -60,7 +60,10 @@ describe("runDueWork: sleep", () => {
 
   test("a delivered verification long after its window only sleeps until expiry; nothing is resent", async () => {
     const r = rig();
-    const claimed = claimedAfterSubmit(r, { status: "delivered", attempts: [attempt({ number: 1, status: "delivered", submittedAt: T0, providerMessageId: "m-1" })] });
+    const claimed = claimedAfterSubmit(r, {
+      status: "delivered",
+      attempts: [attempt({ number: 1, status: "delivered", submittedAt: T0, providerMessageId: "m-1" })],
+    });
     r.clock.advance(5 * WINDOW);
 
     await runDueWork(r.deps, claimed);
@@ -154,8 +157,25 @@ describe("runDueWork: the delivery window ran out", () => {
 
     expect(r.gateway.queries).toEqual([["sms-a", "m-1"]]);
     expect(r.gateway.sent).toEqual([]);
-    expect(r.store.now()).toMatchObject({ status: "delivered", dueAt: T0 + TTL, attempts: [{ status: "delivered", providerStatus: "DELIVRD", deliveredAt: T0 + 1_000 }] });
+    expect(r.store.now()).toMatchObject({
+      status: "delivered",
+      dueAt: T0 + TTL,
+      attempts: [{ status: "delivered", providerStatus: "DELIVRD", deliveredAt: T0 + 1_000 }],
+    });
     expect(r.store.story()).toEqual(["delivered"]);
+  });
+
+  test("a delivered answer that does not match the attempt's message id is not applied, and nothing is resent either", async () => {
+    const r = rig();
+    r.gateway.queryable.add("sms-a");
+    r.gateway.statuses.set("m-1", { ...status("delivered"), providerMessageId: "m-other" });
+    const claimed = claimedAfterSubmit(r);
+    r.clock.advance(WINDOW);
+
+    await runDueWork(r.deps, claimed);
+
+    expect(r.gateway.sent).toEqual([]);
+    expect(r.store.now().attempts[0]!.status).toBe("submitted");
   });
 
   test("undelivered from the provider fails over at once as undelivered, without marking the attempt timed out", async () => {
@@ -191,6 +211,17 @@ describe("runDueWork: the delivery window ran out", () => {
     expect(r.gateway.providers()).toEqual(["sms-b"]);
     expect(r.store.now().attempts.map((a) => a.status)).toEqual(["timed_out", "submitted"]);
     expect(r.store.now().attempts[1]!.reason).toEqual({ kind: "failover", cause: { kind: "no_receipt" } });
+  });
+
+  test("the last provider's window running out with no provider left marks it timed out and sleeps until expiry", async () => {
+    const r = rig({ routes: { sms: [{ provider: "sms-a" }] } });
+    const claimed = claimedAfterSubmit(r);
+    r.clock.advance(WINDOW);
+
+    await runDueWork(r.deps, claimed);
+
+    expect(r.gateway.sent).toEqual([]);
+    expect(r.store.now()).toMatchObject({ status: "submitted", lease: undefined, dueAt: T0 + TTL, attempts: [{ status: "timed_out" }] });
   });
 
   test("an attempt without a message id is not asked about, even where the provider could say", async () => {

@@ -86,9 +86,7 @@ describe("Start, then Check with the code the user received", () => {
 describe("reading a verification", () => {
   test("Get returns what Start created: E.164 number, country, channel, expiry, attempts left and metadata", async () => {
     const phoneNumber = "+12025550201";
-    const started = requireVerification(
-      (await server.connectH2.start({ phoneNumber, locale: "de-DE", metadata: { order: "o-17", user: "u-9" } })).verification,
-    );
+    const started = requireVerification((await server.connectH2.start({ phoneNumber, locale: "de-DE", metadata: { order: "o-17", user: "u-9" } })).verification);
     const got = requireVerification((await server.connectH1.get({ verificationId: started.id })).verification);
     expect(got.id).toBe(started.id);
     expect(got.phoneNumber).toBe(phoneNumber);

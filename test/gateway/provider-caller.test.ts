@@ -1,13 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, test } from "vitest";
 import { TimeoutCaller, toOutcome } from "../../src/gateway/provider-caller.js";
-import {
-  type OutboundMessage,
-  type ProviderAdapter,
-  ProviderError,
-  PROVIDER_ERROR_KINDS,
-  type SendResult,
-} from "../../src/providers/adapter.js";
+import { type OutboundMessage, PROVIDER_ERROR_KINDS, type ProviderAdapter, ProviderError, type SendResult } from "../../src/providers/adapter.js";
 import { ScriptedProvider } from "../unit/support/fakes.js";
 
 const TIMEOUT_MS = 20;
@@ -41,7 +35,11 @@ describe("TimeoutCaller", () => {
   test("asks for the timeout of the provider it is calling", async () => {
     const asked: string[] = [];
 
-    await new TimeoutCaller((name) => (asked.push(name), TIMEOUT_MS)).send(new ScriptedProvider("sms-b", ["sms"]), message);
+    const timeoutFor = (name: string) => {
+      asked.push(name);
+      return TIMEOUT_MS;
+    };
+    await new TimeoutCaller(timeoutFor).send(new ScriptedProvider("sms-b", ["sms"]), message);
 
     expect(asked).toEqual(["sms-b"]);
   });
@@ -73,10 +71,7 @@ describe("TimeoutCaller", () => {
       return new Promise<SendResult>(() => {});
     });
 
-    const outcome = await Promise.race([
-      new TimeoutCaller(() => TIMEOUT_MS).send(deaf, message),
-      sleep(TIMEOUT_MS * 25).then(() => "still waiting" as const),
-    ]);
+    const outcome = await Promise.race([new TimeoutCaller(() => TIMEOUT_MS).send(deaf, message), sleep(TIMEOUT_MS * 25).then(() => "still waiting" as const)]);
 
     expect(outcome).toMatchObject({ ok: false, error: { kind: "unavailable" } });
     expect(seen?.aborted).toBe(true);

@@ -5,9 +5,7 @@ const base = { channel: "sms" as const, code: "482913", brand: "acme", ttlMs: 60
 
 describe("MessageRenderer", () => {
   test("renders the English SMS with code, brand and minutes", () => {
-    expect(new MessageRenderer().render({ ...base, locale: "en" })).toBe(
-      "acme: your verification code is 482913. It expires in 10 minutes.",
-    );
+    expect(new MessageRenderer().render({ ...base, locale: "en" })).toBe("acme: your verification code is 482913. It expires in 10 minutes.");
   });
 
   test("falls back from a regional locale to its language (pt-BR to pt)", () => {

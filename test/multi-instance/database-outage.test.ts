@@ -104,7 +104,9 @@ describe.skipIf(!canStopServer)("the database stopped and restarted during a loa
     expect(acknowledged.size).toBeGreaterThan(afterRecovery);
     expect(notReadyAfter).toBeLessThan(15_000);
     expect(readyAfter).toBeLessThan(30_000);
-    console.info(`outage run: ${acknowledged.size} verifications acknowledged (${beforeOutage} before the outage), ${unavailable} UNAVAILABLE answers, not ready after ${notReadyAfter} ms, ready again ${readyAfter} ms after the restart`);
+    console.info(
+      `outage run: ${acknowledged.size} verifications acknowledged (${beforeOutage} before the outage), ${unavailable} UNAVAILABLE answers, not ready after ${notReadyAfter} ms, ready again ${readyAfter} ms after the restart`,
+    );
 
     for (const [id, { startedOn }] of acknowledged) {
       const other = startedOn === a ? b : a;

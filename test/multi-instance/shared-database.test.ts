@@ -90,9 +90,7 @@ describe.skipIf(!availability.available)("two verifyd instances sharing one data
     const phoneNumber = nextNumber();
     const { verification } = await a.client.start({ phoneNumber });
     const code = codeFromBody((await a.waitForOutbox(phoneNumber, 1))[0]!.body);
-    const results = await Promise.all(
-      Array.from({ length: 20 }, (_, index) => (index % 2 ? b : a).client.check({ verificationId: verification!.id, code })),
-    );
+    const results = await Promise.all(Array.from({ length: 20 }, (_, index) => (index % 2 ? b : a).client.check({ verificationId: verification!.id, code })));
     expect(results.filter((result) => result.approved)).toHaveLength(1);
     for (const result of results) expect(result.verification?.status).toBe(VerificationStatus.VERIFIED);
   });
@@ -103,9 +101,7 @@ describe.skipIf(!availability.available)("two verifyd instances sharing one data
     const id = verification!.id;
     const code = codeFromBody((await a.waitForOutbox(phoneNumber, 1))[0]!.body);
     const wrong = code === "999999" ? "999998" : "999999";
-    const results = await Promise.allSettled(
-      Array.from({ length: 50 }, (_, index) => (index % 2 ? b : a).client.check({ verificationId: id, code: wrong })),
-    );
+    const results = await Promise.allSettled(Array.from({ length: 50 }, (_, index) => (index % 2 ? b : a).client.check({ verificationId: id, code: wrong })));
     const answered = results.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
     const failures = results.flatMap((result) => (result.status === "rejected" ? [ConnectError.from(result.reason).message] : []));
     expect(failures).toEqual([]);

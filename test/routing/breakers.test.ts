@@ -1,10 +1,10 @@
 import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, test } from "vitest";
 import { AttemptStatus } from "../../gen/verify/v1/verify_pb.js";
-import { type ProviderCaller, TimeoutCaller } from "../../src/gateway/provider-caller.js";
-import type { SendOutcome } from "../../src/verification/ports.js";
-import type { OutboundMessage, ProviderAdapter, ProviderErrorKind } from "../../src/providers/adapter.js";
 import { BreakerBoard, type BreakerSettings, type BreakerTransition } from "../../src/gateway/breakers.js";
+import { type ProviderCaller, TimeoutCaller } from "../../src/gateway/provider-caller.js";
+import type { OutboundMessage, ProviderAdapter, ProviderErrorKind } from "../../src/providers/adapter.js";
+import type { SendOutcome } from "../../src/verification/ports.js";
 import { eventually } from "../support/eventually.js";
 import { expectConnectError } from "../support/expect-error.js";
 import { startTestServer, type TestServer } from "../support/server.js";

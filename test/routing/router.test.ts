@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import type { ProviderAdapter } from "../../src/providers/adapter.js";
 import type { BreakerState } from "../../src/gateway/breakers.js";
+import type { ProviderAdapter } from "../../src/providers/adapter.js";
 import { Router, type RouterOptions } from "../../src/routing/router.js";
 import { RoutingTable } from "../../src/routing/routing-table.js";
 import { DEFAULT_SCORING, Scorer } from "../../src/routing/scorer.js";
@@ -66,13 +66,7 @@ describe("Router strategies", () => {
     const decision = router.route("US", "sms");
     // Slots 2, 4 and 5 are the scored ones; a and c keep slots 1 and 3.
     expect(order(decision)).toEqual(["a", "d", "c", "e", "b"]);
-    expect(decision.entries.map((entry) => entry.reason)).toEqual([
-      "table position 1",
-      "score 0.900",
-      "table position 3",
-      "score 0.750",
-      "score 0.600",
-    ]);
+    expect(decision.entries.map((entry) => entry.reason)).toEqual(["table position 1", "score 0.900", "table position 3", "score 0.750", "score 0.600"]);
     expect(decision.entries.map((entry) => entry.tablePosition)).toEqual([0, 3, 2, 4, 1]);
   });
 

@@ -4,11 +4,10 @@ import { RoutingTable } from "../../src/routing/routing-table.js";
 import { ScriptedProvider } from "../unit/support/fakes.js";
 
 const providers = new Map<string, ProviderAdapter>(
-  [
-    new ScriptedProvider("sms-a", ["sms"]),
-    new ScriptedProvider("sms-b", ["sms", "whatsapp"]),
-    new ScriptedProvider("voice-a", ["voice"]),
-  ].map((provider) => [provider.name, provider]),
+  [new ScriptedProvider("sms-a", ["sms"]), new ScriptedProvider("sms-b", ["sms", "whatsapp"]), new ScriptedProvider("voice-a", ["voice"])].map((provider) => [
+    provider.name,
+    provider,
+  ]),
 );
 
 const table = new RoutingTable(

@@ -30,7 +30,17 @@ class FakeSharedStats implements ScoreStatsSync {
     this.pushes++;
     for (const delta of deltas) {
       const key = `${delta.provider}|${delta.country}|${delta.channel}|${delta.start}`;
-      const total = this.totals.get(key) ?? { ...delta, accepted: 0, rejected: 0, delivered: 0, undelivered: 0, verified: 0, spend: 0, breakerOpens: 0, ttd: new Array<number>(TTD_BINS).fill(0) };
+      const total = this.totals.get(key) ?? {
+        ...delta,
+        accepted: 0,
+        rejected: 0,
+        delivered: 0,
+        undelivered: 0,
+        verified: 0,
+        spend: 0,
+        breakerOpens: 0,
+        ttd: new Array<number>(TTD_BINS).fill(0),
+      };
       total.accepted += delta.accepted;
       total.rejected += delta.rejected;
       total.delivered += delta.delivered;
@@ -38,7 +48,9 @@ class FakeSharedStats implements ScoreStatsSync {
       total.verified += delta.verified;
       total.spend += delta.spend;
       total.breakerOpens += delta.breakerOpens;
-      delta.ttd.forEach((count, bin) => (total.ttd[bin]! += count));
+      delta.ttd.forEach((count, bin) => {
+        total.ttd[bin]! += count;
+      });
       this.totals.set(key, total);
     }
   }
@@ -51,7 +63,9 @@ class FakeSharedStats implements ScoreStatsSync {
       this.failNext = undefined;
       throw new Error("database away");
     }
-    return [...this.totals.values()].filter((bucket) => !this.filtersWindow || bucket.start > sinceBucketStart).map((bucket) => ({ ...bucket, ttd: [...bucket.ttd] }));
+    return [...this.totals.values()]
+      .filter((bucket) => !this.filtersWindow || bucket.start > sinceBucketStart)
+      .map((bucket) => ({ ...bucket, ttd: [...bucket.ttd] }));
   }
 
   /** The shared total of accepted sends for one series, over every bucket. */

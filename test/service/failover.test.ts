@@ -257,7 +257,15 @@ describe("takeover", () => {
       channel: "sms",
       status: "pending",
       attempts: [
-        { number: 1, provider: "sms-a", channel: "sms", status: "rejected", error: { kind: "no_route", message: "scripted" }, idempotencyKey: `${id}-attempt-1`, startedAt: now },
+        {
+          number: 1,
+          provider: "sms-a",
+          channel: "sms",
+          status: "rejected",
+          error: { kind: "no_route", message: "scripted" },
+          idempotencyKey: `${id}-attempt-1`,
+          startedAt: now,
+        },
       ],
       createdAt: now,
       updatedAt: now,

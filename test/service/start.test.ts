@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { ScriptedProvider } from "../unit/support/fakes.js";
 import { expectVerifyError } from "../support/expect-error.js";
+import { ScriptedProvider } from "../unit/support/fakes.js";
 import { createHarness, DEFAULT_POLICY, OTHER_PHONE, PHONE } from "../unit/support/service-harness.js";
 
 describe("Start", () => {

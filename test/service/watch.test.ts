@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { VerificationEvent } from "../../src/verification/model.js";
-import { settle } from "../unit/support/fakes.js";
 import { expectVerifyError } from "../support/expect-error.js";
+import { settle } from "../unit/support/fakes.js";
 import { createHarness, DEFAULT_POLICY, type Harness, PHONE } from "../unit/support/service-harness.js";
 
 async function collect(stream: AsyncGenerator<VerificationEvent>): Promise<VerificationEvent[]> {

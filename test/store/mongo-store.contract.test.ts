@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MongoClient } from "mongodb";
-import { type MongoStoreOptions, MongoStore, type WriteMode } from "../../src/store/mongo/mongo-store.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COLLECTIONS, INDEX_NAMES } from "../../src/store/mongo/indexes.js";
+import { MongoStore, type MongoStoreOptions, type WriteMode } from "../../src/store/mongo/mongo-store.js";
 import { VerifyError } from "../../src/verification/errors.js";
 import { type MongoTestServer, mongoServerAvailability, startMongoServer } from "../support/ferretdb.js";
 import { makeRecord, storeContract } from "./store-contract.js";

@@ -77,7 +77,15 @@ describe.skipIf(!availability.available)("MongoScoreStats", () => {
       const byKey = new Map(pulled.map((found) => [`${found.provider}@${found.start}`, found]));
       expect(pulled).toHaveLength(3);
       expect(byKey.get(`sim-a@${start}`)).toEqual(
-        bucket(start, { accepted: 5, delivered: 2, verified: 1, undelivered: 1, breakerOpens: 1, spend: expect.closeTo(0.05, 9) as never, ttd: histogram({ 1: 3, 5: 1 }) }),
+        bucket(start, {
+          accepted: 5,
+          delivered: 2,
+          verified: 1,
+          undelivered: 1,
+          breakerOpens: 1,
+          spend: expect.closeTo(0.05, 9) as never,
+          ttd: histogram({ 1: 3, 5: 1 }),
+        }),
       );
       expect(byKey.get(`sim-b@${start}`)).toEqual(bucket(start, { provider: "sim-b", rejected: 4 }));
       expect(byKey.get(`sim-a@${start - BUCKET_MS}`)).toEqual(bucket(start - BUCKET_MS, { accepted: 1 }));

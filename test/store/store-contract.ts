@@ -6,8 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DuplicateKeyError, type VerificationStore } from "../../src/verification/ports.js";
 import type { EventType, VerificationEvent, VerificationRecord } from "../../src/verification/model.js";
+import { DuplicateKeyError, type VerificationStore } from "../../src/verification/ports.js";
 import { eventually } from "../support/eventually.js";
 
 export interface StoreFixture {
@@ -75,7 +75,6 @@ async function writeEvents(store: VerificationStore, id: string, types: EventTyp
   return stored;
 }
 
-
 async function duplicateField(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(
     () => undefined,
@@ -127,7 +126,11 @@ export function storeContract(name: string, open: () => Promise<StoreFixture>): 
       });
 
       it("finds nothing for unknown ids, numbers, keys and message ids", async () => {
-        await store.insert(makeRecord({ attempts: [{ number: 1, provider: "sim-a", channel: "sms", status: "submitted", idempotencyKey: "x", startedAt: T0, providerMessageId: "m-1" }] }));
+        await store.insert(
+          makeRecord({
+            attempts: [{ number: 1, provider: "sim-a", channel: "sms", status: "submitted", idempotencyKey: "x", startedAt: T0, providerMessageId: "m-1" }],
+          }),
+        );
         expect(await store.get("ver_unknown")).toBeUndefined();
         expect(await store.findActiveByPhone("+12025550000")).toBeUndefined();
         expect(await store.findByIdempotencyKey("no-such-key")).toBeUndefined();
@@ -186,9 +189,7 @@ export function storeContract(name: string, open: () => Promise<StoreFixture>): 
 
       it("of concurrent inserts for one phone number, exactly one succeeds", async () => {
         const phoneNumber = makeRecord().phoneNumber;
-        const results = await Promise.allSettled(
-          Array.from({ length: 8 }, (_, index) => (index % 2 ? fixture.second : store).insert(makeRecord({ phoneNumber }))),
-        );
+        const results = await Promise.allSettled(Array.from({ length: 8 }, (_, index) => (index % 2 ? fixture.second : store).insert(makeRecord({ phoneNumber }))));
         expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
         for (const result of results) {
           if (result.status === "rejected") expect(result.reason).toBeInstanceOf(DuplicateKeyError);
@@ -234,9 +235,7 @@ export function storeContract(name: string, open: () => Promise<StoreFixture>): 
           const record = makeRecord();
           await store.insert(record);
           const results = await Promise.all(
-            Array.from({ length: 12 }, (_, index) =>
-              (index % 2 ? fixture.second : store).replace({ ...record, checkAttemptsRemaining: index }, 0),
-            ),
+            Array.from({ length: 12 }, (_, index) => (index % 2 ? fixture.second : store).replace({ ...record, checkAttemptsRemaining: index }, 0)),
           );
           const winners = results.filter((result) => result !== undefined);
           expect(winners).toHaveLength(1);

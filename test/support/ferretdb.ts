@@ -8,12 +8,12 @@
  * the reason printed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { MongoClient } from "mongodb";
 

@@ -237,7 +237,7 @@ describe("attempt spans from the typed attempt context", () => {
     const caller = new TracingCaller(answering({ ok: true, providerMessageId: "m-1" }), telemetry.tracer!, () => "closed");
     const verification = record([attempt(1, "sim-a", { kind: "start" })]);
     for (const reason of [failover(CAUSES.no_receipt), { kind: "takeover" } as const]) {
-      await traceTimerWork(telemetry.tracer!, async () => void (await caller.send(adapter, message({ country: "US", reason }))))(verification);
+      await traceTimerWork(async () => void (await caller.send(adapter, message({ country: "US", reason }))))(verification);
     }
     const spans = exporter.getFinishedSpans();
     const slow = spans.find((span) => span.name === "resend (no_receipt)")!;
@@ -267,7 +267,9 @@ describe("stored trace context", () => {
   test("a stored traceparent becomes a remote parent and a link; a malformed one becomes nothing", () => {
     expect(spanContextOf(traceparent)).toMatchObject({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", isRemote: true });
     expect(trace.getSpanContext(contextOf(traceparent))?.spanId).toBe("00f067aa0ba902b7");
-    expect(linksTo(traceparent, "armed by")).toEqual([{ context: expect.objectContaining({ spanId: "00f067aa0ba902b7" }), attributes: { "verifyd.link": "armed by" } }]);
+    expect(linksTo(traceparent, "armed by")).toEqual([
+      { context: expect.objectContaining({ spanId: "00f067aa0ba902b7" }), attributes: { "verifyd.link": "armed by" } },
+    ]);
     expect(spanContextOf("00-zz-yy-01")).toBeUndefined();
     expect(trace.getSpanContext(contextOf(undefined))).toBeUndefined();
     expect(linksTo(undefined, "armed by")).toEqual([]);

@@ -48,7 +48,9 @@ const rules = parseYaml(readFileSync(RULES, "utf8")) as { groups: Array<{ name: 
 const PROMQL_WORDS = new Set([
   ..."sum avg min max count stddev stdvar topk bottomk quantile count_values group".split(" "),
   ..."rate irate increase delta idelta deriv changes resets histogram_quantile label_replace label_join vector scalar time absent absent_over_time".split(" "),
-  ..."min_over_time max_over_time avg_over_time sum_over_time count_over_time quantile_over_time last_over_time clamp_min clamp_max clamp abs ceil floor round sort sort_desc".split(" "),
+  ..."min_over_time max_over_time avg_over_time sum_over_time count_over_time quantile_over_time last_over_time clamp_min clamp_max clamp abs ceil floor round sort sort_desc".split(
+    " ",
+  ),
   ..."and or unless by without on ignoring group_left group_right offset bool inf nan label_values".split(" "),
 ]);
 
@@ -75,7 +77,9 @@ function metricNamesIn(expr: string): string[] {
 
 function dashboardQueries(): string[] {
   const panelQueries = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr));
-  const variableQueries = dashboard.templating.list.filter((variable) => variable.type === "query").map((variable) => (typeof variable.query === "string" ? variable.query : variable.query.query));
+  const variableQueries = dashboard.templating.list
+    .filter((variable) => variable.type === "query")
+    .map((variable) => (typeof variable.query === "string" ? variable.query : variable.query.query));
   return [...panelQueries, ...variableQueries];
 }
 
@@ -137,7 +141,9 @@ describe("the Prometheus alert rules (observability/prometheus/verifyd-alerts.ya
 
   test("cover a delivery cliff per country, a breaker open for long, and failover rate and cost per success spiking", () => {
     const alerts = ruleList.map((rule) => rule.alert);
-    expect(alerts).toEqual(expect.arrayContaining(["VerifydDeliveryRateDropped", "VerifydBreakerOpenTooLong", "VerifydFailoverRateSpiking", "VerifydCostPerSuccessSpiking"]));
+    expect(alerts).toEqual(
+      expect.arrayContaining(["VerifydDeliveryRateDropped", "VerifydBreakerOpenTooLong", "VerifydFailoverRateSpiking", "VerifydCostPerSuccessSpiking"]),
+    );
     const byName = new Map(ruleList.map((rule) => [rule.alert, rule]));
     expect(byName.get("VerifydDeliveryRateDropped")!.expr).toMatch(/sum by \(country\)/);
     expect(byName.get("VerifydCostPerSuccessSpiking")!.expr).toMatch(/verifyd_spend_total[\s\S]*verifyd_verifications_verified_total/);
@@ -159,7 +165,10 @@ describe("the Prometheus alert rules (observability/prometheus/verifyd-alerts.ya
         .flatMap((panel) => panel.targets ?? [])
         .map((target) => target.expr.replaceAll("$__rate_interval", "5m").replaceAll("$country", ".*").replaceAll("$provider", ".*"));
       const file = join(dir, "dashboard-queries.yaml");
-      await writeFile(file, stringifyYaml({ groups: [{ name: "dashboard", rules: expressions.map((expr, index) => ({ record: `dashboard:query_${index}`, expr })) }] }));
+      await writeFile(
+        file,
+        stringifyYaml({ groups: [{ name: "dashboard", rules: expressions.map((expr, index) => ({ record: `dashboard:query_${index}`, expr })) }] }),
+      );
       const { stdout } = await promisify(execFile)(PROMTOOL, ["check", "rules", "--lint=none", file]);
       expect(stdout).toContain(`SUCCESS: ${expressions.length} rules found`);
     } finally {

@@ -78,11 +78,14 @@ describe.runIf(run)("traces in a real Jaeger", () => {
       "verifyd.attempt.reason": "rejected: no_route",
     });
 
-    const receipt = await eventually(async () => {
-      const found = (await traceOf(id, 4)).flatMap((t) => t.spans).find((span) => span.operationName === "receipt sim-b");
-      expect(found).toBeDefined();
-      return found!;
-    }, { timeoutMs: 10_000 });
+    const receipt = await eventually(
+      async () => {
+        const found = (await traceOf(id, 4)).flatMap((t) => t.spans).find((span) => span.operationName === "receipt sim-b");
+        expect(found).toBeDefined();
+        return found!;
+      },
+      { timeoutMs: 10_000 },
+    );
     expect(receipt.traceID).toBe(start.traceID);
     expect(receipt.logs.some((log) => log.fields.some((field) => field.key === "event" && field.value === "delivery_receipt"))).toBe(true);
   }, 60_000);
@@ -92,11 +95,14 @@ describe.runIf(run)("traces in a real Jaeger", () => {
     const { verification } = await client.start({ phoneNumber: "+12025550121" });
     const id = verification!.id;
 
-    const traces = await eventually(async () => {
-      const found = await traceOf(id, 4);
-      expect(found.flatMap((t) => t.spans).map((span) => span.operationName)).toContain("resend (no_receipt)");
-      return found;
-    }, { timeoutMs: 20_000 + DELIVERY_WINDOW_MS });
+    const traces = await eventually(
+      async () => {
+        const found = await traceOf(id, 4);
+        expect(found.flatMap((t) => t.spans).map((span) => span.operationName)).toContain("resend (no_receipt)");
+        return found;
+      },
+      { timeoutMs: 20_000 + DELIVERY_WINDOW_MS },
+    );
     const spans = traces.flatMap((t) => t.spans);
     const start = spans.find((span) => span.operationName === "verify.v1.VerificationService/Start")!;
     const resend = spans.find((span) => span.operationName === "resend (no_receipt)")!;
@@ -109,7 +115,12 @@ describe.runIf(run)("traces in a real Jaeger", () => {
   }, 60_000);
 
   test("OTEL_EXPORTER_OTLP_PROTOCOL=grpc exports the same trace over OTLP/gRPC", async () => {
-    const overGrpc = await startVerifyd({ OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: "grpc", OTEL_BSP_SCHEDULE_DELAY: "100", OTEL_SERVICE_NAME: "verifyd-grpc" });
+    const overGrpc = await startVerifyd({
+      OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpcEndpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+      OTEL_BSP_SCHEDULE_DELAY: "100",
+      OTEL_SERVICE_NAME: "verifyd-grpc",
+    });
     try {
       const client = createClient(VerificationService, createConnectTransport({ baseUrl: overGrpc.url, httpVersion: "1.1" }));
       const { verification } = await client.start({ phoneNumber: "+12025550112" });
@@ -136,11 +147,14 @@ describe.runIf(run)("traces in a real Jaeger", () => {
       expect(found).toBeDefined();
       return found!;
     });
-    const traces = await eventually(async () => {
-      const found = await jaeger.traces({ service: "verifyd", tags: JSON.stringify({ "rpc.response.status_code": "UNAVAILABLE" }) });
-      expect(found.map((trace) => trace.traceID)).toContain(line.trace_id);
-      return found;
-    }, { timeoutMs: 20_000 });
+    const traces = await eventually(
+      async () => {
+        const found = await jaeger.traces({ service: "verifyd", tags: JSON.stringify({ "rpc.response.status_code": "UNAVAILABLE" }) });
+        expect(found.map((trace) => trace.traceID)).toContain(line.trace_id);
+        return found;
+      },
+      { timeoutMs: 20_000 },
+    );
     expect(traces.length).toBeGreaterThan(0);
   }, 60_000);
 });

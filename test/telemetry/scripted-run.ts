@@ -75,7 +75,10 @@ export async function scriptedRun(server: TestServer): Promise<ScriptedRun> {
     async () => {
       for (const id of [slow.verification!.id, undelivered.verification!.id, ...britain]) {
         const record = await server.app.store.get(id);
-        expect(record?.attempts.some((attempt) => attempt.provider === "sim-b" && attempt.status === "delivered"), `${id} delivered through sim-b`).toBe(true);
+        expect(
+          record?.attempts.some((attempt) => attempt.provider === "sim-b" && attempt.status === "delivered"),
+          `${id} delivered through sim-b`,
+        ).toBe(true);
       }
     },
     { timeoutMs: 10_000 },

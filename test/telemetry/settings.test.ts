@@ -75,7 +75,9 @@ describe("startTelemetry", () => {
 
   test("an endpoint gives a tracer exporting over OTLP; gRPC when asked", async () => {
     for (const protocol of ["http/protobuf", "grpc"]) {
-      const telemetry = startTelemetry({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9", OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_METRICS_EXPORTER: "none" } });
+      const telemetry = startTelemetry({
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9", OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_METRICS_EXPORTER: "none" },
+      });
       expect(telemetry.tracer).toBeDefined();
       expect(telemetry.meter).toBeUndefined();
       await telemetry.shutdown();

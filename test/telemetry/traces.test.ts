@@ -93,7 +93,9 @@ describe("a fast-failover verification", () => {
     await server.grpc.check({ verificationId: verification!.id, code });
 
     const spans = exporter.getFinishedSpans();
-    const everything = JSON.stringify(spans.map((span) => ({ name: span.name, attributes: span.attributes, events: span.events, status: span.status, links: span.links })));
+    const everything = JSON.stringify(
+      spans.map((span) => ({ name: span.name, attributes: span.attributes, events: span.events, status: span.status, links: span.links })),
+    );
     expect(everything).not.toContain(code);
     expect(everything).not.toContain(phone);
     expect(everything).toContain("+12*****0112");
@@ -106,11 +108,14 @@ describe("a slow-failover verification", () => {
     const { verification } = await server.connectH1.start({ phoneNumber: phone });
     const id = verification!.id;
 
-    const spans = await eventually(() => {
-      const found = spansOf(exporter, id);
-      expect(found.map((span) => span.name)).toContain("receipt sim-b");
-      return found;
-    }, { timeoutMs: 5 * DELIVERY_WINDOW_MS + 2000 });
+    const spans = await eventually(
+      () => {
+        const found = spansOf(exporter, id);
+        expect(found.map((span) => span.name)).toContain("receipt sim-b");
+        return found;
+      },
+      { timeoutMs: 5 * DELIVERY_WINDOW_MS + 2000 },
+    );
     const start = serverSpan(spans, START);
     const [first, second] = attempts(spans);
     expect(isChildOf(first!, start)).toBe(true);
@@ -246,7 +251,10 @@ describe("with tracing off", () => {
     const untraced = inMemoryTelemetry(false);
     const quiet = await startTestServer({ config: telemetryScenario(), telemetry: untraced.telemetry });
     try {
-      const { verification } = await quiet.connectH1.start({ phoneNumber: "+12025550111" }, { headers: { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" } });
+      const { verification } = await quiet.connectH1.start(
+        { phoneNumber: "+12025550111" },
+        { headers: { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" } },
+      );
       expect(untraced.telemetry.tracer).toBeUndefined();
       expect(untraced.spans.getFinishedSpans()).toEqual([]);
       expect((await quiet.app.store.get(verification!.id))?.traceContext).toBeUndefined();

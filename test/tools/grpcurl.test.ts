@@ -26,9 +26,7 @@ describe("grpcurl against a running verifyd", () => {
 
   it("lists the served services through reflection", async () => {
     const services = (await run(GRPCURL, ["-plaintext", `127.0.0.1:${server.app.port}`, "list"])).stdout.trim().split("\n");
-    expect(services).toEqual(
-      expect.arrayContaining(["verify.v1.VerificationService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"]),
-    );
+    expect(services).toEqual(expect.arrayContaining(["verify.v1.VerificationService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"]));
   });
 
   it("describes a request message field by field", async () => {

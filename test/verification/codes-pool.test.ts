@@ -25,7 +25,7 @@ vi.mock("node:crypto", async (importOriginal) => {
 /** A 4 KiB pool whose first 32-bit words are `words`, big-endian. */
 function pool(...words: number[]): Buffer {
   const buffer = Buffer.alloc(4096);
-  words.forEach((word, index) => buffer.writeUInt32BE(word, index * 4));
+  for (const [index, word] of words.entries()) buffer.writeUInt32BE(word, index * 4);
   return buffer;
 }
 
@@ -82,7 +82,9 @@ describe("cryptoRandom.int: rejection sampling", () => {
     const counts = new Array<number>(10).fill(0);
     for (let i = 0; i < 1000; i++) counts[random.int(10)]!++;
 
-    expect(counts).toEqual(words.reduce((acc, w) => (acc[w % 10]!++, acc), new Array<number>(10).fill(0)));
+    const expected = new Array<number>(10).fill(0);
+    for (const word of words) expected[word % 10]!++;
+    expect(counts).toEqual(expected);
   });
 });
 
@@ -128,6 +130,16 @@ describe("cryptoRandom: the pool", () => {
     expect(fill.calls).toEqual([4097]);
     expect(random.int(10)).toBe(5);
     expect(fill.calls).toEqual([4097, 4096]);
+  });
+
+  test("a request of exactly the pool's size, with the pool part used, refills the pool and leaves nothing over", async () => {
+    const random = await freshRandom();
+    fill.script.push(Buffer.alloc(4096, 1), Buffer.alloc(4096, 2), Buffer.alloc(4096, 3));
+
+    random.bytes(4);
+    expect(random.bytes(4096).every((b) => b === 2)).toBe(true);
+    expect(random.bytes(4).equals(Buffer.alloc(4, 3))).toBe(true);
+    expect(fill.calls).toEqual([4096, 4096, 4096]);
   });
 
   test("a request of exactly the pool's size comes from the pool", async () => {

@@ -1,3 +1,4 @@
+import { createDecipheriv, createHmac, hkdfSync } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { CodeVault, cryptoRandom, generateCode, type RandomSource } from "../../src/verification/codes.js";
 
@@ -124,6 +125,25 @@ describe("CodeVault.hash and matches", () => {
     expect(vault.matches("ver_one", "123456", "short")).toBe(false);
     expect(vault.matches("ver_one", "123456", "")).toBe(false);
     expect(vault.matches("ver_one", "123456", hash.slice(0, -2))).toBe(false);
+  });
+});
+
+describe("CodeVault keys", () => {
+  const key = (info: string) => Buffer.from(hkdfSync("sha256", Buffer.from(SECRET, "utf8"), "verifyd", info, 32));
+
+  test("the hash is HMAC-SHA256 of id, NUL, code under the HKDF key 'code-hmac' (salt 'verifyd') of the UTF-8 secret", () => {
+    const expected = createHmac("sha256", key("code-hmac")).update("ver_é").update("\0").update("123456").digest("base64url");
+
+    expect(new CodeVault(SECRET).hash("ver_é", "123456")).toBe(expected);
+  });
+
+  test("the sealed code is AES-256-GCM under the HKDF key 'code-seal', with the UTF-8 id as associated data", () => {
+    const raw = Buffer.from(new CodeVault(SECRET).seal("ver_é", "123456"), "base64url");
+    const decipher = createDecipheriv("aes-256-gcm", key("code-seal"), raw.subarray(0, 12));
+    decipher.setAAD(Buffer.from("ver_é", "utf8"));
+    decipher.setAuthTag(raw.subarray(raw.length - 16));
+
+    expect(Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString("utf8")).toBe("123456");
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { VerifyError } from "../../src/verification/errors.js";
+import { DuplicateKeyError } from "../../src/verification/ports.js";
 
 describe("VerifyError", () => {
   test("is an Error named VerifyError with its kind, message and no details by default", () => {
@@ -25,5 +26,14 @@ describe("VerifyError", () => {
     const cause = new Error("socket closed");
 
     expect(VerifyError.unavailable("down", cause).cause).toBe(cause);
+  });
+});
+
+describe("DuplicateKeyError", () => {
+  test("names the unique field that was taken", () => {
+    const error = new DuplicateKeyError("active_phone_number");
+
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({ name: "DuplicateKeyError", field: "active_phone_number", message: "duplicate active_phone_number" });
   });
 });

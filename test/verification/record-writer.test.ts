@@ -132,7 +132,11 @@ describe("RecordWriter.apply", () => {
     const w = writerFor(record({ sequence: 4, version: 7 }));
     const newer = record({ sequence: 9, version: 8, metadata: { by: "other" } });
     let once = false;
-    w.interfere(() => (once ? undefined : ((once = true), newer)));
+    w.interfere(() => {
+      if (once) return undefined;
+      once = true;
+      return newer;
+    });
     const seen: Array<[VerificationRecord, number]> = [];
 
     const { record: written } = await w.writer.apply(ID, (current, now) => {

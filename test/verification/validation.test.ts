@@ -150,7 +150,10 @@ describe("validateIdempotencyKey", () => {
 
   test("accepts 255 characters and refuses 256", () => {
     expect(validateIdempotencyKey("k".repeat(255))).toBe("k".repeat(255));
-    expect(refusal(() => validateIdempotencyKey("k".repeat(256)))).toMatchObject({ kind: "invalid_argument", message: "idempotency_key is longer than 255 characters" });
+    expect(refusal(() => validateIdempotencyKey("k".repeat(256)))).toMatchObject({
+      kind: "invalid_argument",
+      message: "idempotency_key is longer than 255 characters",
+    });
   });
 });
 
@@ -178,8 +181,26 @@ describe("startFingerprint", () => {
     expect(startFingerprint({ ...base, ...change })).not.toBe(startFingerprint(base));
   });
 
+  test("sorts many metadata keys given in reverse order", () => {
+    const keys = "jihgfedcba".split("");
+    const canonical = JSON.stringify(["+12025550100", "sms", 6, "en", [...keys].sort().map((k) => [k, k.toUpperCase()])]);
+    const expected = createHash("sha256").update(canonical).digest("base64url").slice(0, 22);
+
+    expect(startFingerprint({ ...base, metadata: Object.fromEntries(keys.map((k) => [k, k.toUpperCase()])) })).toBe(expected);
+  });
+
   test("is the SHA-256 of the request in canonical JSON, metadata sorted by key, cut to 22 characters", () => {
-    const canonical = JSON.stringify(["+12025550100", "sms", 6, "en", [["a", "1"], ["b", "2"], ["c", "3"]]]);
+    const canonical = JSON.stringify([
+      "+12025550100",
+      "sms",
+      6,
+      "en",
+      [
+        ["a", "1"],
+        ["b", "2"],
+        ["c", "3"],
+      ],
+    ]);
     const expected = createHash("sha256").update(canonical).digest("base64url").slice(0, 22);
 
     expect(startFingerprint({ ...base, metadata: { c: "3", a: "1", b: "2" } })).toBe(expected);

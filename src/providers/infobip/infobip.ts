@@ -11,11 +11,11 @@ import {
   type WebhookRequest,
   type WebhookResponse,
 } from "../adapter.js";
-import { joinUrl, providerFetch, type ProviderResponse } from "../http.js";
+import { joinUrl, type ProviderResponse, providerFetch } from "../http.js";
+import { isJson, parseJson } from "../webhook-body.js";
 import { callbackTokenProblem, withCallbackToken } from "./callback-token.js";
 import type { InfobipProviderConfig } from "./config.js";
-import { deliveryState, describeInfobipError, infobipErrorKind, type InfobipApiError, type InfobipStatus, rejectionKind } from "./statuses.js";
-import { isJson, parseJson } from "../webhook-body.js";
+import { deliveryState, describeInfobipError, type InfobipApiError, type InfobipStatus, infobipErrorKind, rejectionKind } from "./statuses.js";
 
 /** One message's report: an entry of a delivery-report webhook's or the logs endpoint's `results`. */
 interface InfobipResult {
@@ -146,4 +146,3 @@ function parseInfobipTime(value: string | undefined): number | undefined {
   const parsed = Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, "$1:$2"));
   return Number.isFinite(parsed) ? parsed : undefined;
 }
-

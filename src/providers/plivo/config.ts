@@ -13,7 +13,10 @@ export const plivoConfigSchema = z
   .strictObject({
     ...providerBaseShape,
     type: z.literal("plivo"),
-    channels: z.array(z.enum(["sms", "voice"])).min(1).default(["sms"]),
+    channels: z
+      .array(z.enum(["sms", "voice"]))
+      .min(1)
+      .default(["sms"]),
     base_url: z.string().url().default("https://api.plivo.com"),
     auth_id: z.string().min(1),
     /** Signs API requests (Basic auth) and verifies X-Plivo-Signature-V3 (or -V2) on callbacks. */

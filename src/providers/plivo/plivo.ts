@@ -13,12 +13,12 @@ import {
   type WebhookRequest,
   type WebhookResponse,
 } from "../adapter.js";
-import { basicAuth, joinUrl, providerFetch, type ProviderResponse } from "../http.js";
+import { basicAuth, joinUrl, type ProviderResponse, providerFetch } from "../http.js";
+import { isForm } from "../webhook-body.js";
 import type { PlivoProviderConfig } from "./config.js";
 import { plivoErrorKind, plivoErrorText } from "./errors.js";
 import { plivoSignatureV2, plivoSignatureV3, signatureHeaderMatches } from "./signature.js";
 import { codeCallXml, HANGUP_XML } from "./speak-xml.js";
-import { isForm } from "../webhook-body.js";
 
 /** Message states, from the Message API and the message status callback. */
 const MESSAGE_STATES: Record<string, DeliveryState> = {
@@ -115,7 +115,9 @@ export class PlivoProvider implements ProviderAdapter {
     if (!uuid || !status) throw new WebhookError(400, "a message status callback needs MessageUUID and Status");
     const state = MESSAGE_STATES[status];
     if (!state) return { reports: [] };
-    return { reports: [this.#report(reference, { state, providerMessageId: uuid, providerStatus: status, error: failure(state, status, params.get("ErrorCode")) })] };
+    return {
+      reports: [this.#report(reference, { state, providerMessageId: uuid, providerStatus: status, error: failure(state, status, params.get("ErrorCode")) })],
+    };
   }
 
   close(): void {

@@ -35,7 +35,9 @@ export function plivoSignatureV3(method: string, url: string, params: URLSearchP
  * X-Plivo-Signature-V2-Nonce, base64. It covers neither the query nor the body.
  */
 export function plivoSignatureV2(url: string, nonce: string, authToken: string): string {
-  return createHmac("sha256", authToken).update(`${splitUrl(url).base}${nonce}`, "utf8").digest("base64");
+  return createHmac("sha256", authToken)
+    .update(`${splitUrl(url).base}${nonce}`, "utf8")
+    .digest("base64");
 }
 
 /**
@@ -70,6 +72,11 @@ function sortedPairs(params: URLSearchParams, pair: (name: string, value: string
   for (const [name, value] of params) values.set(name, [...(values.get(name) ?? []), value]);
   return [...values.keys()]
     .sort()
-    .flatMap((name) => values.get(name)!.sort().map((value) => pair(name, value)))
+    .flatMap((name) =>
+      values
+        .get(name)!
+        .sort()
+        .map((value) => pair(name, value)),
+    )
     .join(separator);
 }

@@ -2,8 +2,27 @@ import { speechLanguage, spokenParts, xmlEscape } from "../../messages/voice-scr
 
 /** Languages Plivo's <Speak> reads, the language's default region first. */
 const SPEAK_LANGUAGES = [
-  "en-US", "en-GB", "en-AU", "en-IN", "de-DE", "fr-FR", "fr-CA", "es-ES", "es-US", "pt-BR", "pt-PT", "it-IT",
-  "nl-NL", "da-DK", "nb-NO", "sv-SE", "pl-PL", "ru-RU", "tr-TR", "ja-JP", "ko-KR",
+  "en-US",
+  "en-GB",
+  "en-AU",
+  "en-IN",
+  "de-DE",
+  "fr-FR",
+  "fr-CA",
+  "es-ES",
+  "es-US",
+  "pt-BR",
+  "pt-PT",
+  "it-IT",
+  "nl-NL",
+  "da-DK",
+  "nb-NO",
+  "sv-SE",
+  "pl-PL",
+  "ru-RU",
+  "tr-TR",
+  "ja-JP",
+  "ko-KR",
 ];
 
 /**

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { providerBaseShape } from "../base-config.js";
 import { PROVIDER_ERROR_KINDS } from "../adapter.js";
+import { providerBaseShape } from "../base-config.js";
 
 /**
  * What the simulator does with a message: `deliver` and `undelivered` accept

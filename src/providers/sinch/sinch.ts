@@ -12,11 +12,11 @@ import {
   type WebhookRequest,
   type WebhookResponse,
 } from "../adapter.js";
-import { joinUrl, providerFetch, type ProviderResponse } from "../http.js";
-import { sinchBaseUrl, type SinchProviderConfig } from "./config.js";
+import { joinUrl, type ProviderResponse, providerFetch } from "../http.js";
+import { isJson, parseJson } from "../webhook-body.js";
+import { type SinchProviderConfig, sinchBaseUrl } from "./config.js";
 import { asSinchError, sinchErrorKind } from "./errors.js";
 import { callbackTokenProblem, sinchSignatureProblem } from "./signature.js";
-import { isJson, parseJson } from "../webhook-body.js";
 
 /** A recipient delivery report, from a callback or GET .../delivery_report/{msisdn}. */
 interface RecipientDeliveryReport {
@@ -178,4 +178,3 @@ function asRecipientReport(value: unknown): RecipientDeliveryReport | undefined 
   if (typeof report.batch_id !== "string" || report.batch_id === "" || typeof report.status !== "string") return undefined;
   return report as RecipientDeliveryReport;
 }
-

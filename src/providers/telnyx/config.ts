@@ -21,9 +21,7 @@ export const telnyxConfigSchema = z
     /** Messaging profile to send through: required for number pools and alphanumeric senders. */
     messaging_profile_id: z.string().min(1).optional(),
     /** The account's public key as Mission Control shows it: base64 of the raw 32-byte Ed25519 key. */
-    public_key: z
-      .string()
-      .refine(isTelnyxPublicKey, "public_key must be the base64 Ed25519 public key Mission Control shows (32 bytes)"),
+    public_key: z.string().refine(isTelnyxPublicKey, "public_key must be the base64 Ed25519 public key Mission Control shows (32 bytes)"),
     /** A receipt whose telnyx-timestamp is further than this from now is refused as a replay. */
     replay_window: duration.default(300_000),
   })

@@ -13,11 +13,11 @@ import {
   type WebhookRequest,
   type WebhookResponse,
 } from "../adapter.js";
-import { joinUrl, providerFetch, type ProviderResponse } from "../http.js";
+import { joinUrl, type ProviderResponse, providerFetch } from "../http.js";
+import { isJson, parseJson } from "../webhook-body.js";
 import type { TelnyxProviderConfig } from "./config.js";
 import { firstTelnyxError, telnyxErrorKind } from "./errors.js";
 import { telnyxPublicKey, telnyxSignatureProblem } from "./signature.js";
-import { isJson, parseJson } from "../webhook-body.js";
 
 /** The message record Telnyx returns from POST/GET /v2/messages and carries in webhook payloads. */
 interface TelnyxMessage {
@@ -160,4 +160,3 @@ function asTelnyxMessage(value: unknown): TelnyxMessage | undefined {
   if (!candidate.to.every((recipient) => typeof recipient === "object" && recipient !== null && typeof recipient.status === "string")) return undefined;
   return { id: candidate.id, to: candidate.to, errors: Array.isArray(candidate.errors) ? candidate.errors : undefined };
 }
-

@@ -11,7 +11,10 @@ export const twilioConfigSchema = z
   .strictObject({
     ...providerBaseShape,
     type: z.literal("twilio"),
-    channels: z.array(z.enum(["sms", "whatsapp", "voice"])).min(1).default(["sms"]),
+    channels: z
+      .array(z.enum(["sms", "whatsapp", "voice"]))
+      .min(1)
+      .default(["sms"]),
     base_url: z.string().url().default("https://api.twilio.com"),
     account_sid: z.string().min(1),
     /** Signs API requests (Basic auth) and verifies X-Twilio-Signature on webhooks. */
@@ -23,7 +26,10 @@ export const twilioConfigSchema = z
     whatsapp: z
       .strictObject({
         /** The WhatsApp sender's number, +E.164; sent as `whatsapp:+E.164`. */
-        from: z.string().regex(/^\+[1-9][0-9]{1,14}$/, "whatsapp.from is a +E.164 number").optional(),
+        from: z
+          .string()
+          .regex(/^\+[1-9][0-9]{1,14}$/, "whatsapp.from is a +E.164 number")
+          .optional(),
         /**
          * An approved WhatsApp authentication template (Content SID, HX...). Outside a
          * 24-hour session WhatsApp delivers only templates, so a code usually needs one.
@@ -36,7 +42,10 @@ export const twilioConfigSchema = z
     voice: z
       .strictObject({
         /** Caller ID for calls, +E.164; defaults to `from`. */
-        from: z.string().regex(/^\+[1-9][0-9]{1,14}$/, "voice.from is a +E.164 number").optional(),
+        from: z
+          .string()
+          .regex(/^\+[1-9][0-9]{1,14}$/, "voice.from is a +E.164 number")
+          .optional(),
         /**
          * The <Say> voice, e.g. "Polly.Joanna" or "Google.de-DE-Standard-A". Without one,
          * Twilio's basic voice reads English, Spanish, French and German only.

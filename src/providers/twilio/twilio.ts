@@ -12,12 +12,12 @@ import {
   type WebhookRequest,
   type WebhookResponse,
 } from "../adapter.js";
-import { basicAuth, joinUrl, providerFetch, type ProviderResponse } from "../http.js";
+import { basicAuth, joinUrl, type ProviderResponse, providerFetch } from "../http.js";
+import { isForm } from "../webhook-body.js";
 import type { TwilioProviderConfig } from "./config.js";
 import { asTwilioError, twilioErrorKind } from "./errors.js";
 import { isTwilioSignature } from "./signature.js";
 import { codeCallTwiml } from "./twiml.js";
-import { isForm } from "../webhook-body.js";
 
 /** Message statuses (Messages resource and its status callback) and what they mean for delivery. */
 const MESSAGE_STATES: Record<string, DeliveryState> = {

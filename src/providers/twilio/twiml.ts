@@ -5,8 +5,28 @@ const BASIC_LANGUAGES = ["en-US", "en-GB", "es-ES", "fr-FR", "de-DE"];
 
 /** What the Amazon Polly and Google voices Twilio offers speak, the language's default region first. */
 const NEURAL_LANGUAGES = [
-  "en-US", "en-GB", "en-AU", "en-IN", "de-DE", "fr-FR", "fr-CA", "es-ES", "es-MX", "es-US", "pt-BR", "pt-PT",
-  "it-IT", "nl-NL", "da-DK", "nb-NO", "sv-SE", "pl-PL", "ru-RU", "tr-TR", "ja-JP", "ko-KR",
+  "en-US",
+  "en-GB",
+  "en-AU",
+  "en-IN",
+  "de-DE",
+  "fr-FR",
+  "fr-CA",
+  "es-ES",
+  "es-MX",
+  "es-US",
+  "pt-BR",
+  "pt-PT",
+  "it-IT",
+  "nl-NL",
+  "da-DK",
+  "nb-NO",
+  "sv-SE",
+  "pl-PL",
+  "ru-RU",
+  "tr-TR",
+  "ja-JP",
+  "ko-KR",
 ];
 
 export interface TwimlVoice {
@@ -25,9 +45,7 @@ export interface TwimlVoice {
  */
 export function codeCallTwiml(body: string, code: string, locale: string, options: TwimlVoice): string {
   const language = speechLanguage(locale, options.voice ? NEURAL_LANGUAGES : BASIC_LANGUAGES);
-  const attributes = [language && `language="${xmlEscape(language)}"`, options.voice && `voice="${xmlEscape(options.voice)}"`]
-    .filter(Boolean)
-    .join(" ");
+  const attributes = [language && `language="${xmlEscape(language)}"`, options.voice && `voice="${xmlEscape(options.voice)}"`].filter(Boolean).join(" ");
   const say = (text: string) => `<Say${attributes ? ` ${attributes}` : ""}>${xmlEscape(text)}</Say>`;
   const verbs = ['<Pause length="1"/>'];
   for (const part of spokenParts(body, code)) {

@@ -19,7 +19,10 @@ export const vonageConfigSchema = z
   .strictObject({
     ...providerBaseShape,
     type: z.literal("vonage"),
-    channels: z.array(z.enum(["sms", "voice"])).min(1).default(["sms"]),
+    channels: z
+      .array(z.enum(["sms", "voice"]))
+      .min(1)
+      .default(["sms"]),
     /** The SMS API host. */
     base_url: z.string().url().default("https://rest.nexmo.com"),
     api_key: z.string().min(1),
@@ -41,11 +44,7 @@ export const vonageConfigSchema = z
         base_url: z.string().url().default("https://api.nexmo.com"),
         application_id: z.string().min(1),
         /** The application's RSA private key, PEM; "\n" escapes (as env vars often carry them) are accepted. */
-        private_key: z
-          .string()
-          .min(1)
-          .transform(pemFromConfig)
-          .refine(isPrivateKey, "voice.private_key is not a PEM private key"),
+        private_key: z.string().min(1).transform(pemFromConfig).refine(isPrivateKey, "voice.private_key is not a PEM private key"),
         /** Caller ID: a Vonage number linked to the application. */
         from: e164,
         /** The text-to-speech voice style for the language, per Vonage's language table. */

@@ -2,8 +2,28 @@ import { speechLanguage, spokenParts } from "../../messages/voice-script.js";
 
 /** Languages Vonage's text-to-speech speaks, the language's default region first. */
 const TTS_LANGUAGES = [
-  "en-US", "en-GB", "en-AU", "en-IN", "de-DE", "fr-FR", "fr-CA", "es-ES", "es-MX", "es-US", "pt-BR", "pt-PT",
-  "it-IT", "nl-NL", "da-DK", "nb-NO", "sv-SE", "pl-PL", "ru-RU", "tr-TR", "ja-JP", "ko-KR",
+  "en-US",
+  "en-GB",
+  "en-AU",
+  "en-IN",
+  "de-DE",
+  "fr-FR",
+  "fr-CA",
+  "es-ES",
+  "es-MX",
+  "es-US",
+  "pt-BR",
+  "pt-PT",
+  "it-IT",
+  "nl-NL",
+  "da-DK",
+  "nb-NO",
+  "sv-SE",
+  "pl-PL",
+  "ru-RU",
+  "tr-TR",
+  "ja-JP",
+  "ko-KR",
 ];
 
 export interface TalkAction {

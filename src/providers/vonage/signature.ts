@@ -24,7 +24,10 @@ export function vonageSignature(params: Readonly<Record<string, string>>, secret
     .sort()
     .map((name) => `&${name}=${params[name]!.replace(/[&=]/g, "_")}`)
     .join("");
-  if (method === "md5hash") return createHash("md5").update(signed + secret, "utf8").digest("hex");
+  if (method === "md5hash")
+    return createHash("md5")
+      .update(signed + secret, "utf8")
+      .digest("hex");
   return createHmac(HMAC_ALGORITHMS[method], secret).update(signed, "utf8").digest("hex");
 }
 

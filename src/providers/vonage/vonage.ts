@@ -13,13 +13,13 @@ import {
   type WebhookRequest,
   type WebhookResponse,
 } from "../adapter.js";
-import { joinUrl, kindForStatus, providerFetch, type ProviderResponse } from "../http.js";
+import { joinUrl, kindForStatus, type ProviderResponse, providerFetch } from "../http.js";
+import { mediaType } from "../webhook-body.js";
 import type { VonageProviderConfig } from "./config.js";
 import { type VonageProblem, vonageSmsErrorKind, vonageVoiceErrorKind } from "./errors.js";
 import { VonageApplicationToken } from "./jwt.js";
 import { codeCallNcco } from "./ncco.js";
 import { isVonageSignature, verifyVonageWebhookJwt } from "./signature.js";
-import { mediaType } from "../webhook-body.js";
 
 /** SMS delivery receipt statuses. "unknown" means the carrier said nothing yet: not a failure. */
 const RECEIPT_STATES: Record<string, DeliveryState> = {
@@ -104,9 +104,7 @@ export class VonageProvider implements ProviderAdapter {
     // Without the signature secret nothing Vonage sends can be told from a forgery.
     if (!secret) throw new WebhookError(403, "vonage receipts need signature_secret");
     const authorization = request.headers.authorization ?? "";
-    return /^bearer /i.test(authorization)
-      ? this.#callEvent(request, authorization.slice(7).trim(), secret)
-      : this.#smsReceipt(request, secret);
+    return /^bearer /i.test(authorization) ? this.#callEvent(request, authorization.slice(7).trim(), secret) : this.#smsReceipt(request, secret);
   }
 
   async #sms(message: OutboundMessage, signal: AbortSignal): Promise<SendResult> {

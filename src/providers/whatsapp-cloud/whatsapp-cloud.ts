@@ -14,10 +14,10 @@ import {
   type WebhookRequest,
   type WebhookResponse,
 } from "../adapter.js";
-import { joinUrl, providerFetch, type ProviderResponse } from "../http.js";
+import { joinUrl, type ProviderResponse, providerFetch } from "../http.js";
+import { isJson, parseJson } from "../webhook-body.js";
 import type { WhatsAppCloudProviderConfig } from "./config.js";
 import { graphError, whatsappErrorKind } from "./errors.js";
-import { isJson, parseJson } from "../webhook-body.js";
 
 /** One entry of `entry[].changes[].value.statuses[]` in a messages webhook. */
 interface StatusUpdate {
@@ -199,4 +199,3 @@ function asStatusUpdate(value: unknown): StatusUpdate | undefined {
   if (typeof status.id !== "string" || status.id === "" || typeof status.status !== "string") return undefined;
   return status as StatusUpdate;
 }
-

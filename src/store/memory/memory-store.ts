@@ -137,7 +137,10 @@ export class MemoryStore implements VerificationStore {
 
   subscribe(verificationId: string, listener: (event: VerificationEvent) => void): () => void {
     let listeners = this.#listeners.get(verificationId);
-    if (!listeners) this.#listeners.set(verificationId, (listeners = new Set()));
+    if (!listeners) {
+      listeners = new Set();
+      this.#listeners.set(verificationId, listeners);
+    }
     listeners.add(listener);
     return () => {
       listeners.delete(listener);

@@ -107,12 +107,7 @@ export function toDocument(record: VerificationRecord, version: number, retentio
 }
 
 /** The change that turns the stored document into `record` at `version`, appending `events` to its log. */
-export function replacementChange(
-  record: VerificationRecord,
-  version: number,
-  retentionMs: number,
-  events: readonly VerificationEvent[],
-): RecordChange {
+export function replacementChange(record: VerificationRecord, version: number, retentionMs: number, events: readonly VerificationEvent[]): RecordChange {
   const { _id: _unchanged, ...set } = toDocument(record, version, retentionMs);
   const unset = [...Object.keys(RECORD_KEYS), ...DERIVED_OPTIONAL_KEYS].filter((key) => key !== "id" && !(key in set));
   return { set, unset, pushEvents: events.map((event) => toStoredEvent(event, version, retentionMs)) };

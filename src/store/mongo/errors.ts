@@ -1,7 +1,7 @@
 import { type Collection, MongoError } from "mongodb";
 import { VerifyError } from "../../verification/errors.js";
-import { DuplicateKeyError, type UniqueField } from "../../verification/ports.js";
 import { isActive, type VerificationRecord } from "../../verification/model.js";
+import { DuplicateKeyError, type UniqueField } from "../../verification/ports.js";
 import type { VerificationDocument } from "./documents.js";
 import { INDEX_NAMES } from "./indexes.js";
 
@@ -43,10 +43,10 @@ export function toStoreError(error: unknown, operation: string): unknown {
 
 /** Which unique index refused the record: from the error when the server names it, else by looking. */
 export async function uniqueFieldTaken(
-verifications: Collection<VerificationDocument>,
-error: unknown,
-record: VerificationRecord,
-maxTimeMS: number,
+  verifications: Collection<VerificationDocument>,
+  error: unknown,
+  record: VerificationRecord,
+  maxTimeMS: number,
 ): Promise<UniqueField> {
   const named = duplicateField(error);
   if (named === "idempotency_key" || named === "active_phone_number") return named;

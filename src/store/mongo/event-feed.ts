@@ -151,7 +151,10 @@ export class EventFeed {
 
   #scheduleNext(): void {
     if (this.#closed) return;
-    if (this.#dirty === "all" || this.#dirty.size > 0) return this.#schedule(0);
+    if (this.#dirty === "all" || this.#dirty.size > 0) {
+      this.#schedule(0);
+      return;
+    }
     if (this.#subscriptions.size === 0) return;
     const interval = this.#changeStream ? Math.max(SAFETY_POLL_MS, this.#options.pollIntervalMs) : this.#options.pollIntervalMs;
     this.#timer = setTimeout(() => {
@@ -172,9 +175,7 @@ export class EventFeed {
       };
       let documents: Array<Pick<VerificationDocument, "_id" | "events">>;
       try {
-        documents = await this.#options.verifications
-          .find(filter, { projection: { events: 1 }, maxTimeMS: this.#options.maxTimeMS })
-          .toArray();
+        documents = await this.#options.verifications.find(filter, { projection: { events: 1 }, maxTimeMS: this.#options.maxTimeMS }).toArray();
       } catch (error) {
         // The database is away: keep the ids for the next pass, which runs at the poll interval.
         for (const id of ids.slice(start)) this.#markDirty(id);

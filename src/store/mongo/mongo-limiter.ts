@@ -1,7 +1,7 @@
 import type { MongoClient } from "mongodb";
 import { RateLimiterMongo } from "rate-limiter-flexible";
-import { COLLECTIONS } from "./indexes.js";
 import type { LimiterFactory } from "../../limits/rate-limits.js";
+import { COLLECTIONS } from "./indexes.js";
 
 /**
  * Limiters whose counters live in the shared database, so a caller spreading

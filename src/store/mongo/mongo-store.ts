@@ -1,18 +1,9 @@
 import { type Collection, type Db, MongoClient } from "mongodb";
 import type { VerificationEvent, VerificationRecord } from "../../verification/model.js";
-import { isActive } from "../../verification/model.js";
 import type { Logger } from "../../verification/ports.js";
 import { DuplicateKeyError, type VerificationStore } from "../../verification/ports.js";
 import { type ConditionalWriter, type FenceDocument, FencedWriter, ServerConditionalWriter } from "./conditional-writes.js";
-import {
-  fromDocument,
-  fromStoredEvent,
-  providerMessageKey,
-  type RecordChange,
-  replacementChange,
-  toDocument,
-  type VerificationDocument,
-} from "./documents.js";
+import { fromDocument, fromStoredEvent, providerMessageKey, type RecordChange, replacementChange, toDocument, type VerificationDocument } from "./documents.js";
 import { isDuplicateKeyError, toStoreError, uniqueFieldTaken } from "./errors.js";
 import { EventFeed } from "./event-feed.js";
 import { COLLECTIONS, ensureIndexes } from "./indexes.js";
@@ -140,10 +131,7 @@ export class MongoStore implements VerificationStore {
   async insert(record: VerificationRecord): Promise<void> {
     await this.#run("insert", async () => {
       try {
-        await this.#verifications.insertOne(
-          { ...toDocument(record, record.version, this.#options.retentionMs), events: [] },
-          { maxTimeMS: this.#maxTimeMS },
-        );
+        await this.#verifications.insertOne({ ...toDocument(record, record.version, this.#options.retentionMs), events: [] }, { maxTimeMS: this.#maxTimeMS });
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
         throw new DuplicateKeyError(await uniqueFieldTaken(this.#verifications, error, record, this.#maxTimeMS));
@@ -288,9 +276,7 @@ export class MongoStore implements VerificationStore {
     return this.#run(operation, async (writer) => {
       const found = await this.#verifications.findOne(filter, { projection: NO_EVENTS, maxTimeMS: this.#maxTimeMS });
       if (!found) return undefined;
-      const settled = await writer.settle(found, () =>
-        this.#verifications.findOne({ _id: found._id }, { projection: NO_EVENTS, maxTimeMS: this.#maxTimeMS }),
-      );
+      const settled = await writer.settle(found, () => this.#verifications.findOne({ _id: found._id }, { projection: NO_EVENTS, maxTimeMS: this.#maxTimeMS }));
       return settled && stillMatches(settled) ? fromDocument(settled) : undefined;
     });
   }

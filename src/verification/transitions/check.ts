@@ -1,7 +1,7 @@
+import type { VerificationRecord } from "../model.js";
 import { isFinished, type PendingEvent } from "../model.js";
 import { changed, type Outcome, unchanged } from "./outcome.js";
 import { copyRecord, expired, finished } from "./record.js";
-import type { VerificationRecord } from "../model.js";
 
 /**
  * A code was typed. `matches` is whether it hashes to the record's code (the

@@ -9,9 +9,7 @@ export type Effect = { kind: "wake_timers" };
  * caller; it is returned, never written to a variable outside the function,
  * so a retry after a version conflict simply calls the transition again.
  */
-export type Outcome<T> =
-  | { record: VerificationRecord; events: PendingEvent[]; effects: Effect[]; result: T }
-  | { unchanged: true; result: T };
+export type Outcome<T> = { record: VerificationRecord; events: PendingEvent[]; effects: Effect[]; result: T } | { unchanged: true; result: T };
 
 /** A pure change of one verification: the current record and the time in, the outcome out. */
 export type Transition<T> = (record: VerificationRecord, now: number) => Outcome<T>;

@@ -1,5 +1,5 @@
-import type { DeliveryReport } from "../ports.js";
 import { isFinished, type VerificationRecord } from "../model.js";
+import type { DeliveryReport } from "../ports.js";
 import { changed, type Outcome, unchanged } from "./outcome.js";
 import { copyRecord } from "./record.js";
 

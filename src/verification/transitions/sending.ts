@@ -1,12 +1,5 @@
 import type { Lease } from "../model.js";
-import {
-  type AttemptReason,
-  type Channel,
-  isFinished,
-  type PendingEvent,
-  type SkippedProvider,
-  type VerificationRecord,
-} from "../model.js";
+import { type AttemptReason, type Channel, isFinished, type PendingEvent, type SkippedProvider, type VerificationRecord } from "../model.js";
 import type { SendOutcome } from "../ports.js";
 import { changed, type Outcome, unchanged } from "./outcome.js";
 import { anyAccepted, copyRecord, finished, newAttempt, nextDue } from "./record.js";
@@ -73,13 +66,7 @@ function markTimedOut(next: VerificationRecord, attemptNumber: number): void {
  * lease is released and the delivery window starts. Refused: the attempt is
  * rejected with its error, and the dispatcher fails over.
  */
-export function recordSendOutcome(
-  record: VerificationRecord,
-  attemptNumber: number,
-  outcome: SendOutcome,
-  now: number,
-  deliveryWindowMs: number,
-): Outcome<void> {
+export function recordSendOutcome(record: VerificationRecord, attemptNumber: number, outcome: SendOutcome, now: number, deliveryWindowMs: number): Outcome<void> {
   const next = copyRecord(record);
   const attempt = next.attempts[attemptNumber - 1];
   if (!attempt) return unchanged(undefined);

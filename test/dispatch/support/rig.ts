@@ -7,15 +7,7 @@ import type { DispatchDeps } from "../../../src/dispatch/deps.js";
 import { CodeVault } from "../../../src/verification/codes.js";
 import type { AttemptError, Channel, VerificationEvent, VerificationRecord } from "../../../src/verification/model.js";
 import type { VerificationPolicy } from "../../../src/verification/policy.js";
-import type {
-  DeliveryReport,
-  OutboundMessage,
-  ProviderGateway,
-  RenderInput,
-  RouteChoice,
-  SendOutcome,
-  VerificationStore,
-} from "../../../src/verification/ports.js";
+import type { DeliveryReport, OutboundMessage, ProviderGateway, RenderInput, RouteChoice, SendOutcome, VerificationStore } from "../../../src/verification/ports.js";
 import { RecordWriter } from "../../../src/verification/record-writer.js";
 import type { Effect } from "../../../src/verification/transitions/index.js";
 import { FakeClock, silentLogger } from "../../unit/support/fakes.js";
@@ -111,6 +103,7 @@ export class FakeGateway implements ProviderGateway {
 /** A routing table: each channel's providers in order, some passed over. */
 export class FakeRoutes {
   plans = 0;
+  otherLookups = 0;
 
   constructor(public table: Partial<Record<Channel, RouteChoice[]>>) {}
 
@@ -121,6 +114,7 @@ export class FakeRoutes {
   }
 
   otherRoutableChannels(_country: string, channel: Channel): Channel[] {
+    this.otherLookups++;
     return (["sms", "voice", "whatsapp"] as const).filter((other) => other !== channel && (this.table[other]?.length ?? 0) > 0);
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { ProviderErrorKind } from "../../../src/providers/adapter.js";
 import { useHarness } from "../support/adapter-harness.js";
-import { expectProviderError, type InfobipHarness, live, message, MESSAGE_ID, startInfobip } from "./harness.js";
+import { expectProviderError, type InfobipHarness, live, MESSAGE_ID, message, startInfobip } from "./harness.js";
 
 /** Messages Infobip refuses inside a 200: the status of messages[0] is in the REJECTED group (5). */
 const REJECTED_STATUSES: Array<[id: number, name: string, kind: ProviderErrorKind]> = [
@@ -50,7 +50,12 @@ describe("Infobip rejections", () => {
   test("maps a 400 about anything else as unavailable, since the request was ours to get right", async () => {
     h.api.route("POST", "/sms/3/messages", {
       status: 400,
-      body: { errorCode: "E400", description: "Request cannot be processed.", violations: [{ property: "messages[0].sender", violation: "must not be blank" }], resources: [] },
+      body: {
+        errorCode: "E400",
+        description: "Request cannot be processed.",
+        violations: [{ property: "messages[0].sender", violation: "must not be blank" }],
+        resources: [],
+      },
     });
 
     await expectProviderError(h.provider.send(message(), live()), "unavailable");

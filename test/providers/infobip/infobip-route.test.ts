@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { behindWebhookRoute } from "../support/webhook-route.js";
-import { MESSAGE_ID, PROVIDER, result, startInfobip, STATUSES, WEBHOOK_SECRET } from "./harness.js";
+import { MESSAGE_ID, PROVIDER, result, STATUSES, startInfobip, WEBHOOK_SECRET } from "./harness.js";
 
 describe("Infobip through the webhook route", () => {
   const route = behindWebhookRoute(startInfobip);

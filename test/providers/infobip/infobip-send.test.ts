@@ -7,11 +7,11 @@ import {
   FROM,
   type InfobipHarness,
   live,
-  message,
   MESSAGE_ID,
+  message,
   result,
-  startInfobip,
   STATUSES,
+  startInfobip,
   WEBHOOK_SECRET,
 } from "./harness.js";
 

@@ -1,15 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { useHarness } from "../support/adapter-harness.js";
-import {
-  deliveryReport,
-  expectWebhookError,
-  type InfobipHarness,
-  MESSAGE_ID,
-  PROVIDER,
-  result,
-  startInfobip,
-  STATUSES,
-} from "./harness.js";
+import { deliveryReport, expectWebhookError, type InfobipHarness, MESSAGE_ID, PROVIDER, result, STATUSES, startInfobip } from "./harness.js";
 
 describe("Infobip receipts", () => {
   let h: InfobipHarness;

@@ -34,7 +34,10 @@ export function plivo(overrides: Record<string, unknown> = {}): PlivoProvider {
 }
 
 export function outbound(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
-  return outboundMessage({ to: "+14157654321", code: "482913", body: "Acme: your verification code is 482913. It expires in 10 minutes.", callbackUrl: CALLBACK_URL }, overrides);
+  return outboundMessage(
+    { to: "+14157654321", code: "482913", body: "Acme: your verification code is 482913. It expires in 10 minutes.", callbackUrl: CALLBACK_URL },
+    overrides,
+  );
 }
 
 /**
@@ -44,8 +47,16 @@ export function outbound(overrides: Partial<OutboundMessage> = {}): OutboundMess
  */
 export function handSignedV3(url: string, fields: Record<string, string>, nonce: string, token = AUTH_TOKEN): string {
   const [base, query] = url.split("?");
-  const sortedQuery = query ? [...new URLSearchParams(query)].sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, v]) => `${n}=${v}`).join("&") : "";
-  const sortedFields = Object.keys(fields).sort().map((name) => `${name}${fields[name]}`).join("");
+  const sortedQuery = query
+    ? [...new URLSearchParams(query)]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([n, v]) => `${n}=${v}`)
+        .join("&")
+    : "";
+  const sortedFields = Object.keys(fields)
+    .sort()
+    .map((name) => `${name}${fields[name]}`)
+    .join("");
   const signed = `${base}?${sortedQuery}${sortedQuery ? "." : ""}${sortedFields}.${nonce}`;
   return createHmac("sha256", token).update(signed).digest("base64");
 }
@@ -71,7 +82,9 @@ export function signedCallback(fields: Record<string, string>, options: { url?: 
 export function v2SignedCallback(fields: Record<string, string>, options: { url?: string; token?: string } = {}): WebhookRequest {
   const url = options.url ?? CALLBACK_URL;
   const nonce = "05429567804466091622";
-  const signature = createHmac("sha256", options.token ?? AUTH_TOKEN).update(`${url.split("?")[0]}${nonce}`).digest("base64");
+  const signature = createHmac("sha256", options.token ?? AUTH_TOKEN)
+    .update(`${url.split("?")[0]}${nonce}`)
+    .digest("base64");
   return {
     method: "POST",
     url,

@@ -102,9 +102,7 @@ describe("plivo send: voice", () => {
         '<Wait length="1"/><Speak voice="WOMAN" language="en-US">4, 8, 2, 9, 1, 3.</Speak><Wait length="1"/>' +
         "</Response>",
     );
-    expect(answer.reports).toEqual([
-      expect.objectContaining({ state: "intermediate", providerStatus: "in-progress", providerMessageId: REQUEST_UUID }),
-    ]);
+    expect(answer.reports).toEqual([expect.objectContaining({ state: "intermediate", providerStatus: "in-progress", providerMessageId: REQUEST_UUID })]);
   });
 
   it("calls from voice.from with the configured voice and the locale's language", async () => {

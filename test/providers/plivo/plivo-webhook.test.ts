@@ -42,9 +42,7 @@ describe("plivo signatures", () => {
 
   it("signs a POST as URL, '?', sorted query, '.', sorted name+value pairs, '.', nonce", () => {
     const params = new URLSearchParams({ To: "14157654321", CallUUID: "abc", From: "14151234567" });
-    const expected = createHmac("sha256", "token")
-      .update("https://example.com/abcd?foo=bar.CallUUIDabcFrom14151234567To14157654321.nonce-1")
-      .digest("base64");
+    const expected = createHmac("sha256", "token").update("https://example.com/abcd?foo=bar.CallUUIDabcFrom14151234567To14157654321.nonce-1").digest("base64");
 
     expect(plivoSignatureV3("POST", "https://example.com/abcd?foo=bar", params, "nonce-1", "token")).toBe(expected);
   });
@@ -208,7 +206,9 @@ describe("plivo webhook: calls", () => {
     ["failed", "undelivered", "failed: CALL_REJECTED"],
     ["timeout", "undelivered", "timeout: RECOVERY_ON_TIMER_EXPIRE"],
   ])("maps a hang-up with CallStatus '%s' to %s", async (status, state, error) => {
-    const cause = { completed: "NORMAL_CLEARING", "no-answer": "NO_ANSWER", busy: "USER_BUSY", failed: "CALL_REJECTED", timeout: "RECOVERY_ON_TIMER_EXPIRE" }[status]!;
+    const cause = { completed: "NORMAL_CLEARING", "no-answer": "NO_ANSWER", busy: "USER_BUSY", failed: "CALL_REJECTED", timeout: "RECOVERY_ON_TIMER_EXPIRE" }[
+      status
+    ]!;
 
     const result = await adapter.handleWebhook(signedCallback(callFields(status, { HangupCause: cause, Duration: "9" }), { url: HANGUP_URL }));
 

@@ -1,16 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { sinchSignatureProblem } from "../../../src/providers/sinch/signature.js";
 import { useHarness } from "../support/adapter-harness.js";
-import {
-  BATCH_ID,
-  callback,
-  expectWebhookError,
-  HMAC_SECRET,
-  PROVIDER,
-  recipientReport,
-  type SinchHarness,
-  startSinch,
-} from "./harness.js";
+import { BATCH_ID, callback, expectWebhookError, HMAC_SECRET, PROVIDER, recipientReport, type SinchHarness, startSinch } from "./harness.js";
 
 describe("Sinch receipts", () => {
   let h: SinchHarness;
@@ -116,7 +107,10 @@ describe("Sinch receipt security", () => {
 
 describe("Sinch signed callbacks (hmac_secret set)", () => {
   let h: SinchHarness;
-  useHarness(() => startSinch({ hmac_secret: HMAC_SECRET }), (started) => (h = started));
+  useHarness(
+    () => startSinch({ hmac_secret: HMAC_SECRET }),
+    (started) => (h = started),
+  );
 
   test("accepts a callback whose HMAC-SHA256 signature and timestamp hold", async () => {
     const result = await h.provider.handleWebhook(callback(h, recipientReport("Delivered", 0), { hmac: { secret: HMAC_SECRET } }));

@@ -71,7 +71,12 @@ function startForAll<T>(start: () => Promise<T>, apiOf: (started: T) => StandInS
 
 /** One stand-in API for the file or describe block: see startForAll. */
 export function useStandInServer(use: (api: StandInServer) => void, options: { reset?: boolean } = {}): void {
-  startForAll(() => StandInServer.start(), (api) => api, use, options);
+  startForAll(
+    () => StandInServer.start(),
+    (api) => api,
+    use,
+    options,
+  );
 }
 
 /** One adapter harness for the file or describe block: see startForAll. */

@@ -135,8 +135,7 @@ export class StandInServer {
 
     const route = this.#routes.find(
       (candidate) =>
-        candidate.method === recorded.method &&
-        (typeof candidate.path === "string" ? candidate.path === recorded.path : candidate.path.test(recorded.path)),
+        candidate.method === recorded.method && (typeof candidate.path === "string" ? candidate.path === recorded.path : candidate.path.test(recorded.path)),
     );
     if (!route) return send(response, { status: 404, body: { error: `no stand-in route for ${recorded.method} ${recorded.path}` } });
     if (route.remaining !== undefined && --route.remaining === 0) this.#routes.splice(this.#routes.indexOf(route), 1);

@@ -1,18 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { ProviderError } from "../../../src/providers/adapter.js";
 import { telnyxConfigSchema } from "../../../src/providers/telnyx/config.js";
-import {
-  API_KEY,
-  CALLBACK_URL,
-  FROM,
-  MESSAGE_ID,
-  message,
-  live,
-  startTelnyx,
-  type TelnyxHarness,
-  TO,
-  generateTelnyxKeys,
-} from "./harness.js";
+import { API_KEY, CALLBACK_URL, FROM, generateTelnyxKeys, live, MESSAGE_ID, message, startTelnyx, type TelnyxHarness, TO } from "./harness.js";
 
 /** The documented 200 body of POST /v2/messages, trimmed to what matters. */
 function acceptedBody(id = MESSAGE_ID) {

@@ -79,9 +79,7 @@ describe("Telnyx receipts", () => {
     const finalized = await h.provider.handleWebhook(
       signedWebhook(h, statusEvent("message.finalized", "delivered", { occurredAt: "2023-11-14T22:13:25.000+00:00" })),
     );
-    const lateSent = await h.provider.handleWebhook(
-      signedWebhook(h, statusEvent("message.sent", "sent", { occurredAt: "2023-11-14T22:13:21.000+00:00" })),
-    );
+    const lateSent = await h.provider.handleWebhook(signedWebhook(h, statusEvent("message.sent", "sent", { occurredAt: "2023-11-14T22:13:21.000+00:00" })));
 
     expect(finalized.reports[0]).toMatchObject({ state: "delivered", at: Date.parse("2023-11-14T22:13:25.000+00:00") });
     expect(lateSent.reports[0]).toMatchObject({ state: "intermediate", at: Date.parse("2023-11-14T22:13:21.000+00:00") });
@@ -126,7 +124,7 @@ describe("Telnyx receipt security", () => {
 
   test("refuses a receipt without signature headers with 403", async () => {
     const request = signedWebhook(h, statusEvent("message.finalized", "delivered"));
-    const { ["telnyx-signature-ed25519"]: _signature, ...headers } = request.headers;
+    const { "telnyx-signature-ed25519": _signature, ...headers } = request.headers;
 
     await expectWebhookError(h.provider.handleWebhook({ ...request, headers }), 403);
   });
@@ -152,10 +150,7 @@ describe("Telnyx receipt security", () => {
     const strict = await startTelnyx({ replay_window: "30s" });
     try {
       const signedAt = String(Math.floor(strict.context.now() / 1000) - 31);
-      await expectWebhookError(
-        strict.provider.handleWebhook(signedWebhook(strict, statusEvent("message.finalized", "delivered"), { timestamp: signedAt })),
-        403,
-      );
+      await expectWebhookError(strict.provider.handleWebhook(signedWebhook(strict, statusEvent("message.finalized", "delivered"), { timestamp: signedAt })), 403);
     } finally {
       await strict.api.close();
     }

@@ -2,7 +2,7 @@
  * Shared fixtures for the Twilio adapter tests: a config pointed at a
  * stand-in server, an outbound message, and signed status callbacks.
  */
-import { type OutboundMessage, type ProviderContext } from "../../../src/providers/adapter.js";
+import type { OutboundMessage, ProviderContext } from "../../../src/providers/adapter.js";
 import { type TwilioProviderConfig, twilioConfigSchema } from "../../../src/providers/twilio/config.js";
 import { twilioSignature } from "../../../src/providers/twilio/signature.js";
 import { TwilioProvider } from "../../../src/providers/twilio/twilio.js";
@@ -35,7 +35,10 @@ export function twilio(overrides: Record<string, unknown> = {}): TwilioProvider 
 }
 
 export function outbound(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
-  return outboundMessage({ to: "+14155550123", code: "482913", body: "Acme: your verification code is 482913. It expires in 10 minutes.", callbackUrl: CALLBACK_URL }, overrides);
+  return outboundMessage(
+    { to: "+14155550123", code: "482913", body: "Acme: your verification code is 482913. It expires in 10 minutes.", callbackUrl: CALLBACK_URL },
+    overrides,
+  );
 }
 
 /** A status callback as Twilio posts it: form body and X-Twilio-Signature over URL and params. */

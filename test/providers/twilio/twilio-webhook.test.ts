@@ -20,10 +20,12 @@ const VECTOR_PARAMS = {
 };
 
 async function refused(request: WebhookRequest): Promise<WebhookError> {
-  const error = await twilio().handleWebhook(request).then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
+  const error = await twilio()
+    .handleWebhook(request)
+    .then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
   expect(error).toBeInstanceOf(WebhookError);
   return error as WebhookError;
 }
@@ -69,7 +71,9 @@ describe("twilio signature: the documented test vectors", () => {
       body: Buffer.from(new URLSearchParams(VECTOR_PARAMS).toString()),
     };
 
-    const error = await twilio({ auth_token: VECTOR_TOKEN }).handleWebhook(request).catch((caught: unknown) => caught);
+    const error = await twilio({ auth_token: VECTOR_TOKEN })
+      .handleWebhook(request)
+      .catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(WebhookError);
     expect((error as WebhookError).status).toBe(400);

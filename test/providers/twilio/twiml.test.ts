@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { codeCallTwiml } from "../../../src/providers/twilio/twiml.js";
-import { spokenParts, speechLanguage } from "../../../src/messages/voice-script.js";
 import { MessageRenderer } from "../../../src/messages/templates.js";
+import { speechLanguage, spokenParts } from "../../../src/messages/voice-script.js";
+import { codeCallTwiml } from "../../../src/providers/twilio/twiml.js";
 
 const renderer = new MessageRenderer();
 
@@ -74,12 +74,10 @@ describe("codeCallTwiml", () => {
   });
 
   it("uses the configured voice and the locale's language when that voice speaks it", () => {
-    expect(codeCallTwiml(voiceBody("pt"), "4829", "pt-BR", { voice: "Polly.Camila" })).toContain(
-      '<Say language="pt-BR" voice="Polly.Camila">4, 8, 2, 9.</Say>',
-    );
+    expect(codeCallTwiml(voiceBody("pt"), "4829", "pt-BR", { voice: "Polly.Camila" })).toContain('<Say language="pt-BR" voice="Polly.Camila">4, 8, 2, 9.</Say>');
   });
 
   it("escapes XML in the text", () => {
-    expect(codeCallTwiml("Tom & Jerry <Inc>: 1, 2.", "12", "en", {})).toContain("<Say language=\"en-US\">Tom &amp; Jerry &lt;Inc&gt;:</Say>");
+    expect(codeCallTwiml("Tom & Jerry <Inc>: 1, 2.", "12", "en", {})).toContain('<Say language="en-US">Tom &amp; Jerry &lt;Inc&gt;:</Say>');
   });
 });

@@ -46,7 +46,10 @@ export function vonage(overrides: Record<string, unknown> = {}, voiceOverrides: 
 }
 
 export function outbound(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
-  return outboundMessage({ to: "+447700900000", code: "482913", body: "Acme: your verification code is 482913. It expires in 10 minutes.", callbackUrl: CALLBACK_URL }, overrides);
+  return outboundMessage(
+    { to: "+447700900000", code: "482913", body: "Acme: your verification code is 482913. It expires in 10 minutes.", callbackUrl: CALLBACK_URL },
+    overrides,
+  );
 }
 
 /** The fields of an SMS API delivery receipt, as Vonage's webhook reference lists them, signed at `timestampSeconds`. */
@@ -96,7 +99,9 @@ export function callEvent(
       payload_hash: options.payloadHash ?? createHash("sha256").update(JSON.stringify(event)).digest("hex"),
     }),
   ).toString("base64url");
-  const signature = createHmac("sha256", options.secret ?? SIGNATURE_SECRET).update(`${header}.${claims}`).digest("base64url");
+  const signature = createHmac("sha256", options.secret ?? SIGNATURE_SECRET)
+    .update(`${header}.${claims}`)
+    .digest("base64url");
   return {
     method: "POST",
     url: CALLBACK_URL,

@@ -61,10 +61,7 @@ describe("vonage send: SMS", () => {
   });
 
   it("sends type=unicode when the text has characters outside GSM-7", async () => {
-    await vonage({ base_url: api.url }).send(
-      outbound({ body: "Acme: tu código de verificación es 482913. Caduca en 10 minutos." }),
-      new AbortController().signal,
-    );
+    await vonage({ base_url: api.url }).send(outbound({ body: "Acme: tu código de verificación es 482913. Caduca en 10 minutos." }), new AbortController().signal);
 
     expect(form().get("type")).toBe("unicode");
   });
@@ -129,7 +126,12 @@ describe("vonage send: voice", () => {
       new AbortController().signal,
     );
 
-    expect((api.requests[0]!.json as { ncco: unknown[] }).ncco[0]).toEqual({ action: "talk", text: "Ihr Acme Bestätigungscode lautet:", language: "de-DE", style: 2 });
+    expect((api.requests[0]!.json as { ncco: unknown[] }).ncco[0]).toEqual({
+      action: "talk",
+      text: "Ihr Acme Bestätigungscode lautet:",
+      language: "de-DE",
+      style: 2,
+    });
   });
 
   it("accepts a private key given on one line with \\n escapes, as environment variables carry it", async () => {

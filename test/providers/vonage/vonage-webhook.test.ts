@@ -3,17 +3,7 @@ import { WebhookError, type WebhookRequest } from "../../../src/providers/adapte
 import type { VonageSignatureMethod } from "../../../src/providers/vonage/config.js";
 import { isVonageSignature, vonageSignature } from "../../../src/providers/vonage/signature.js";
 import type { VonageProvider } from "../../../src/providers/vonage/vonage.js";
-import {
-  CALL_UUID,
-  CALLBACK_URL,
-  callEvent,
-  callEventFields,
-  formReceipt,
-  NOW,
-  receiptFields,
-  SIGNATURE_SECRET,
-  vonage,
-} from "./vonage-fixtures.js";
+import { CALL_UUID, CALLBACK_URL, callEvent, callEventFields, formReceipt, NOW, receiptFields, SIGNATURE_SECRET, vonage } from "./vonage-fixtures.js";
 
 /**
  * The signed-webhook vectors Vonage ships with its Node SDK's tests
@@ -34,10 +24,7 @@ const SDK_VECTORS: Array<[VonageSignatureMethod, string]> = [
   ["md5hmac", "DDEBD46008C2D4E93CCE578A332A52D5"],
   ["sha1hmac", "27D0D05C2876C7CB1720DBCDBA4D492E1E55C09A"],
   ["sha256hmac", "DDB8397C2B90AAC7F3882D306475C9A5058C92322EEF43C92B298B6E0FC0D330"],
-  [
-    "sha512hmac",
-    "E0D3C650F8C9D1A5C174D10DDDBFB003E561F59B265616208B0487C5D819481CD3C311D59CF6165ECD1139622D5BA3A256C0D763AC4A9AD9144B5A426B94FE82",
-  ],
+  ["sha512hmac", "E0D3C650F8C9D1A5C174D10DDDBFB003E561F59B265616208B0487C5D819481CD3C311D59CF6165ECD1139622D5BA3A256C0D763AC4A9AD9144B5A426B94FE82"],
 ];
 
 async function refused(adapter: VonageProvider, request: WebhookRequest): Promise<WebhookError> {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { ProviderErrorKind } from "../../../src/providers/adapter.js";
 import { useHarness } from "../support/adapter-harness.js";
-import { expectProviderError, live, message, MESSAGES_PATH, startWhatsApp, type WhatsAppHarness } from "./harness.js";
+import { expectProviderError, live, MESSAGES_PATH, message, startWhatsApp, type WhatsAppHarness } from "./harness.js";
 
 /** Meta's documented Cloud API errors, as Graph API error bodies with the HTTP status Meta uses for them. */
 const REJECTIONS: Array<[status: number, code: number, title: string, kind: ProviderErrorKind]> = [
@@ -34,7 +34,15 @@ describe("WhatsApp Cloud rejections", () => {
   test.each(REJECTIONS)("maps HTTP %i with error code %i (%s) to %s", async (status, code, title, kind) => {
     h.api.route("POST", MESSAGES_PATH, {
       status,
-      body: { error: { message: `(#${code}) ${title}`, type: "OAuthException", code, error_data: { messaging_product: "whatsapp", details: title }, fbtrace_id: "Az8or2yhqkZfEZ-_4Qn_Bam" } },
+      body: {
+        error: {
+          message: `(#${code}) ${title}`,
+          type: "OAuthException",
+          code,
+          error_data: { messaging_product: "whatsapp", details: title },
+          fbtrace_id: "Az8or2yhqkZfEZ-_4Qn_Bam",
+        },
+      },
     });
 
     const error = await expectProviderError(h.provider.send(message(), live()), kind);
@@ -45,7 +53,14 @@ describe("WhatsApp Cloud rejections", () => {
   test("blames the number for an invalid-parameter error whose details name the recipient", async () => {
     h.api.route("POST", MESSAGES_PATH, {
       status: 400,
-      body: { error: { message: "(#100) Invalid parameter", type: "OAuthException", code: 100, error_data: { messaging_product: "whatsapp", details: "Invalid parameter: to is not a valid phone number" } } },
+      body: {
+        error: {
+          message: "(#100) Invalid parameter",
+          type: "OAuthException",
+          code: 100,
+          error_data: { messaging_product: "whatsapp", details: "Invalid parameter: to is not a valid phone number" },
+        },
+      },
     });
 
     await expectProviderError(h.provider.send(message(), live()), "invalid_number");
@@ -54,7 +69,14 @@ describe("WhatsApp Cloud rejections", () => {
   test("blames the request for an invalid-parameter error about anything else", async () => {
     h.api.route("POST", MESSAGES_PATH, {
       status: 400,
-      body: { error: { message: "(#100) Invalid parameter", type: "OAuthException", code: 100, error_data: { messaging_product: "whatsapp", details: "Param template['name'] is required" } } },
+      body: {
+        error: {
+          message: "(#100) Invalid parameter",
+          type: "OAuthException",
+          code: 100,
+          error_data: { messaging_product: "whatsapp", details: "Param template['name'] is required" },
+        },
+      },
     });
 
     await expectProviderError(h.provider.send(message(), live()), "unavailable");

@@ -1,18 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import type { ProviderAdapter } from "../../../src/providers/adapter.js";
 import { whatsappCloudConfigSchema } from "../../../src/providers/whatsapp-cloud/config.js";
-import {
-  ACCESS_TOKEN,
-  expectProviderError,
-  live,
-  message,
-  MESSAGES_PATH,
-  startWhatsApp,
-  TEMPLATE,
-  TO,
-  WAMID,
-  type WhatsAppHarness,
-} from "./harness.js";
+import { ACCESS_TOKEN, expectProviderError, live, MESSAGES_PATH, message, startWhatsApp, TEMPLATE, TO, WAMID, type WhatsAppHarness } from "./harness.js";
 
 /** The documented 200 body of POST /{phone_number_id}/messages. */
 function accepted() {

@@ -11,8 +11,8 @@ import {
   statusUpdate,
   VERIFY_TOKEN,
   WAMID,
-  webhook,
   type WhatsAppHarness,
+  webhook,
 } from "./harness.js";
 
 describe("WhatsApp Cloud receipts", () => {
@@ -135,7 +135,10 @@ describe("WhatsApp Cloud receipt security", () => {
   });
 
   test("refuses a signed webhook sent as a form with 415", async () => {
-    await expectWebhookError(h.provider.handleWebhook(webhook(notification([statusUpdate("delivered")]), { contentType: "application/x-www-form-urlencoded" })), 415);
+    await expectWebhookError(
+      h.provider.handleWebhook(webhook(notification([statusUpdate("delivered")]), { contentType: "application/x-www-form-urlencoded" })),
+      415,
+    );
   });
 
   test("verifies the signature over the exact bytes, whatever their formatting", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { MemoryStore } from "../../../src/store/memory/memory-store.js";
-import { DuplicateKeyError } from "../../../src/verification/ports.js";
 import type { VerificationEvent } from "../../../src/verification/model.js";
+import { DuplicateKeyError } from "../../../src/verification/ports.js";
 import { makeRecord } from "../../support/records.js";
 
 const LEASE = 1_000;

@@ -36,8 +36,11 @@ describe("applyReceipt: reports that do not concern the attempt", () => {
     expect(applyReceipt(submitted(), 1, report("delivered", { providerMessageId: "m-9" }), NOW)).toEqual({ unchanged: true, result: "not_this_attempt" });
   });
 
-  test("a report without a message id is applied to the attempt it names", () => {
-    expect(applyReceipt(submitted(), 1, report("delivered", { providerMessageId: undefined }), NOW)).toMatchObject({ result: "applied", record: { status: "delivered" } });
+  test("a report without a message id is applied to the attempt it names, which keeps its message id", () => {
+    expect(applyReceipt(submitted(), 1, report("delivered", { providerMessageId: undefined }), NOW)).toMatchObject({
+      result: "applied",
+      record: { status: "delivered", attempts: [{ status: "delivered", providerMessageId: "m-1" }] },
+    });
   });
 });
 
@@ -60,13 +63,25 @@ describe("applyReceipt: intermediate", () => {
 
     const outcome = applyReceipt(sending, 1, report("intermediate", { providerMessageId: "m-new", providerStatus: "queued" }), NOW);
 
-    expect(outcome).toMatchObject({ record: { status: "pending", attempts: [{ status: "sending", providerMessageId: "m-new", providerStatus: "queued" }] }, events: [] });
+    expect(outcome).toMatchObject({
+      record: { status: "pending", attempts: [{ status: "sending", providerMessageId: "m-new", providerStatus: "queued" }] },
+      events: [],
+    });
   });
 
   test("the same intermediate status again changes nothing", () => {
     const current = submitted(T0, { attempts: [attempt({ number: 1, providerMessageId: "m-1", providerStatus: "queued", submittedAt: T0 })] });
 
     expect(applyReceipt(current, 1, report("intermediate", { providerStatus: "queued" }), NOW)).toEqual({ unchanged: true, result: "applied" });
+  });
+
+  test("the same intermediate status without a message id, for an attempt without one, changes nothing", () => {
+    const current = record({ attempts: [attempt({ number: 1, status: "sending", providerStatus: "queued" })] });
+
+    expect(applyReceipt(current, 1, report("intermediate", { providerStatus: "queued", providerMessageId: undefined }), NOW)).toEqual({
+      unchanged: true,
+      result: "applied",
+    });
   });
 
   test("the same intermediate status that teaches a message id writes only the id", () => {
@@ -133,7 +148,9 @@ describe("applyReceipt: delivered", () => {
   });
 
   test("delivered after undelivered wins: the message did arrive", () => {
-    const current = submitted(T0, { attempts: [attempt({ number: 1, status: "undelivered", providerMessageId: "m-1", error: { kind: "undelivered", message: "x" } })] });
+    const current = submitted(T0, {
+      attempts: [attempt({ number: 1, status: "undelivered", providerMessageId: "m-1", error: { kind: "undelivered", message: "x" } })],
+    });
 
     expect(applyReceipt(current, 1, report("delivered"), NOW)).toMatchObject({ record: { status: "delivered", attempts: [{ status: "delivered" }] } });
   });

@@ -27,7 +27,10 @@ describe("finished and expired", () => {
   });
 
   test("expired finishes as expired with an expired event", () => {
-    expect(expired(record())).toEqual({ record: { ...record(), status: "expired", sealedCode: undefined, dueAt: undefined, lease: undefined }, event: { type: "expired" } });
+    expect(expired(record())).toEqual({
+      record: { ...record(), status: "expired", sealedCode: undefined, dueAt: undefined, lease: undefined },
+      event: { type: "expired" },
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { Channel, SkippedProvider } from "../../../src/verification/model.js";
-import { type AttemptStep, beginAttempt, channelExhausted, recordSendOutcome } from "../../../src/verification/transitions/sending.js";
+import { type AttemptStep, beginAttempt, channelExhausted, recordSendOutcome, timeOutAttempt } from "../../../src/verification/transitions/sending.js";
 import { attempt, FINISHED, frozen, ID, record, submitted, T0, TTL, WINDOW } from "../support/builders.js";
 
 const NOW = T0 + WINDOW;
@@ -48,7 +48,10 @@ describe("beginAttempt", () => {
   test("passed-over providers are kept on the attempt and announced with a failover event even without a failover cause", () => {
     const outcome = beginAttempt(submitted(), step({ skipped: SKIPPED, reason: { kind: "resend" } }), NOW, LEASE);
 
-    expect(outcome).toMatchObject({ events: [{ type: "failover", provider: "sms-b", attemptNumber: 2, skipped: SKIPPED }], record: { attempts: [{}, { skipped: SKIPPED }] } });
+    expect(outcome).toMatchObject({
+      events: [{ type: "failover", provider: "sms-b", attemptNumber: 2, skipped: SKIPPED }],
+      record: { attempts: [{}, { skipped: SKIPPED }] },
+    });
     if ("unchanged" in outcome) throw new Error("expected a change");
     expect(outcome.events[0]).not.toHaveProperty("cause");
   });
@@ -92,11 +95,45 @@ describe("beginAttempt", () => {
   });
 
   test("the first attempt of a record without attempts is number 1", () => {
-    expect(beginAttempt(record({ status: "pending" }), step({ provider: "sms-a" }), NOW, LEASE)).toMatchObject({ result: 1, record: { attempts: [{ number: 1, idempotencyKey: `${ID}-attempt-1` }] } });
+    expect(beginAttempt(record({ status: "pending" }), step({ provider: "sms-a" }), NOW, LEASE)).toMatchObject({
+      result: 1,
+      record: { attempts: [{ number: 1, idempotencyKey: `${ID}-attempt-1` }] },
+    });
   });
 
   test.each(FINISHED)("a %s verification is left unchanged, with no attempt", (status) => {
     expect(beginAttempt(record({ status }), step(), NOW, LEASE)).toEqual({ unchanged: true, result: undefined });
+  });
+});
+
+describe("timeOutAttempt", () => {
+  test("marks a submitted attempt timed out, without events, leaving the rest of the record as it was", () => {
+    const current = frozen(
+      record({
+        attempts: [attempt({ number: 1, status: "submitted", submittedAt: T0 }), attempt({ number: 2, status: "submitted", submittedAt: T0 })],
+        dueAt: T0 + WINDOW,
+      }),
+    );
+
+    expect(timeOutAttempt(current, 1)).toEqual({
+      record: { ...current, attempts: [{ ...current.attempts[0]!, status: "timed_out" }, current.attempts[1]] },
+      events: [],
+      effects: [],
+      result: undefined,
+    });
+  });
+
+  test.each(["sending", "rejected", "delivered", "undelivered", "timed_out"] as const)("leaves a %s attempt unchanged", (status) => {
+    expect(timeOutAttempt(record({ attempts: [attempt({ number: 1, status })] }), 1)).toEqual({ unchanged: true, result: undefined });
+  });
+
+  test("an attempt number the record does not have changes nothing", () => {
+    expect(timeOutAttempt(submitted(), 2)).toEqual({ unchanged: true, result: undefined });
+    expect(timeOutAttempt(submitted(), 0)).toEqual({ unchanged: true, result: undefined });
+  });
+
+  test.each(FINISHED)("a %s verification is left unchanged", (status) => {
+    expect(timeOutAttempt(submitted(T0, { status }), 1)).toEqual({ unchanged: true, result: undefined });
   });
 });
 
@@ -131,7 +168,10 @@ describe("recordSendOutcome: accepted", () => {
   });
 
   test("a window that is already over (zero length) is due now and wakes the timers", () => {
-    expect(recordSendOutcome(sending(), 1, { ok: true, providerMessageId: "m-1" }, NOW, 0)).toMatchObject({ record: { dueAt: NOW }, effects: [{ kind: "wake_timers" }] });
+    expect(recordSendOutcome(sending(), 1, { ok: true, providerMessageId: "m-1" }, NOW, 0)).toMatchObject({
+      record: { dueAt: NOW },
+      effects: [{ kind: "wake_timers" }],
+    });
   });
 
   test("a window ending one millisecond from now does not wake the timers", () => {
@@ -139,7 +179,9 @@ describe("recordSendOutcome: accepted", () => {
   });
 
   test("a verification already submitted stays submitted", () => {
-    expect(recordSendOutcome(sending({ status: "submitted" }), 1, { ok: true, providerMessageId: "m-1" }, NOW, WINDOW)).toMatchObject({ record: { status: "submitted" } });
+    expect(recordSendOutcome(sending({ status: "submitted" }), 1, { ok: true, providerMessageId: "m-1" }, NOW, WINDOW)).toMatchObject({
+      record: { status: "submitted" },
+    });
   });
 
   test("a delivered receipt that overtook the provider's answer is kept, and the verification is delivered, due at expiry", () => {
@@ -160,6 +202,25 @@ describe("recordSendOutcome: accepted", () => {
       record: { status: "submitted", dueAt: NOW, attempts: [{ status: "undelivered" }] },
       effects: [{ kind: "wake_timers" }],
     });
+  });
+
+  test("a resend accepted after another attempt was delivered leaves the verification delivered", () => {
+    const current = record({
+      status: "delivered",
+      attempts: [attempt({ number: 1, status: "delivered", submittedAt: T0 }), attempt({ number: 2, status: "sending" })],
+      lease: LEASE,
+    });
+
+    expect(recordSendOutcome(current, 2, { ok: true, providerMessageId: "m-2" }, NOW, WINDOW)).toMatchObject({
+      record: { status: "delivered", dueAt: T0 + TTL, attempts: [{ status: "delivered" }, { status: "submitted" }] },
+    });
+  });
+
+  test("without passed-over providers the submitted event has no skipped list", () => {
+    const outcome = recordSendOutcome(sending(), 1, { ok: true, providerMessageId: "m-1" }, NOW, WINDOW);
+    if ("unchanged" in outcome) throw new Error("expected a change");
+
+    expect(outcome.events[0]).not.toHaveProperty("skipped");
   });
 
   test("an attempt recorded rejected but then accepted (a takeover's resend) is submitted", () => {
@@ -261,15 +322,25 @@ describe("channelExhausted", () => {
   });
 
   test("auto-escalation skips channels that already have attempts", () => {
-    const current = rejectedOnly({ attempts: [attempt({ number: 1, status: "rejected" }), attempt({ number: 2, channel: "voice", provider: "voice-a", status: "rejected" })] });
+    const current = rejectedOnly({
+      attempts: [attempt({ number: 1, status: "rejected" }), attempt({ number: 2, channel: "voice", provider: "voice-a", status: "rejected" })],
+    });
 
-    expect(channelExhausted(current, input({ otherChannels: ["voice", "whatsapp"], autoEscalate: true }))).toMatchObject({ result: { kind: "escalate", to: "whatsapp" } });
+    expect(channelExhausted(current, input({ otherChannels: ["voice", "whatsapp"], autoEscalate: true }))).toMatchObject({
+      result: { kind: "escalate", to: "whatsapp" },
+    });
   });
 
   test("auto-escalation with every other channel tried and nothing accepted fails the verification", () => {
-    const current = rejectedOnly({ attempts: [attempt({ number: 1, status: "rejected" }), attempt({ number: 2, channel: "voice", provider: "voice-a", status: "rejected" })] });
+    const current = rejectedOnly({
+      attempts: [attempt({ number: 1, status: "rejected" }), attempt({ number: 2, channel: "voice", provider: "voice-a", status: "rejected" })],
+    });
 
-    expect(channelExhausted(current, input({ otherChannels: ["voice"], autoEscalate: true }))).toMatchObject({ record: { status: "failed" }, events: [{ type: "failed" }], result: { kind: "settled" } });
+    expect(channelExhausted(current, input({ otherChannels: ["voice"], autoEscalate: true }))).toMatchObject({
+      record: { status: "failed" },
+      events: [{ type: "failed" }],
+      result: { kind: "settled" },
+    });
   });
 
   test("without auto-escalation offers the other channels, announces the offer and keeps the code valid until expiry", () => {
@@ -286,7 +357,10 @@ describe("channelExhausted", () => {
   test("without auto-escalation a channel already tried is still offered", () => {
     const current = rejectedOnly({ attempts: [attempt({ number: 1, channel: "voice", provider: "voice-a", status: "rejected" })] });
 
-    expect(channelExhausted(current, input({ otherChannels: ["voice"] }))).toMatchObject({ record: { fallbackChannels: ["voice"] }, events: [{ type: "fallback_available" }] });
+    expect(channelExhausted(current, input({ otherChannels: ["voice"] }))).toMatchObject({
+      record: { fallbackChannels: ["voice"] },
+      events: [{ type: "fallback_available" }],
+    });
   });
 
   test("the offer event has no skipped list when nobody was passed over", () => {
@@ -305,7 +379,9 @@ describe("channelExhausted", () => {
   test("an offer that gains a channel is announced again", () => {
     const offered = submitted(T0, { fallbackChannels: ["voice"] });
 
-    expect(channelExhausted(offered, input({ otherChannels: ["voice", "whatsapp"] }))).toMatchObject({ events: [{ type: "fallback_available", offered: ["voice", "whatsapp"] }] });
+    expect(channelExhausted(offered, input({ otherChannels: ["voice", "whatsapp"] }))).toMatchObject({
+      events: [{ type: "fallback_available", offered: ["voice", "whatsapp"] }],
+    });
   });
 
   test("with no other channel and nothing ever accepted, the verification fails, naming the providers passed over", () => {

@@ -34,9 +34,7 @@ describe("newVerification", () => {
       country: "US",
       channel: "sms",
       status: "pending",
-      attempts: [
-        { number: 1, provider: "sms-a", channel: "sms", status: "sending", idempotencyKey: "ver_new-attempt-1", startedAt: T0, reason: { kind: "start" } },
-      ],
+      attempts: [{ number: 1, provider: "sms-a", channel: "sms", status: "sending", idempotencyKey: "ver_new-attempt-1", startedAt: T0, reason: { kind: "start" } }],
       createdAt: T0,
       updatedAt: T0,
       expiresAt: T0 + TTL,
@@ -118,7 +116,10 @@ describe("resendTooSoon", () => {
   });
 
   test("right after a send the whole interval is left", () => {
-    expect(resendTooSoon(record({ lastSendAt: T0 }), T0, POLICY)).toMatchObject({ details: { retryAfterMs: INTERVAL }, message: "a resend is allowed 30s from now" });
+    expect(resendTooSoon(record({ lastSendAt: T0 }), T0, POLICY)).toMatchObject({
+      details: { retryAfterMs: INTERVAL },
+      message: "a resend is allowed 30s from now",
+    });
   });
 
   test.each([

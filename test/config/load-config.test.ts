@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { parseDuration } from "../../../src/schema/duration.js";
-import { ConfigError, loadConfig, parseConfig } from "../../../src/config/load-config.js";
+import { ConfigError, loadConfig, parseConfig } from "../../src/config/load-config.js";
+import { parseDuration } from "../../src/schema/duration.js";
 
 /** A small valid file; each bad-file test breaks exactly one thing in it. */
 const VALID = `

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { type DeliveryReport, ProviderError } from "../../../../src/providers/adapter.js";
-import { globMatcher } from "../../../../src/providers/simulator/simulator.js";
+import { type DeliveryReport, ProviderError } from "../../../src/providers/adapter.js";
+import { globMatcher } from "../../../src/providers/simulator/simulator.js";
 import { live, message, simulator } from "./fixtures.js";
 
 describe("globMatcher", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import type { ProviderAdapter, SentMessage } from "../../../src/providers/adapter.js";
-import { outboxOf } from "../../../src/providers/outbox.js";
+import type { ProviderAdapter, SentMessage } from "../../src/providers/adapter.js";
+import { outboxOf } from "../../src/providers/outbox.js";
 
 function adapter(name: string, kept?: SentMessage[]): ProviderAdapter {
   return {

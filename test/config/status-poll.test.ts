@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { ConfigError, loadConfig, parseConfig } from "../../../src/config/load-config.js";
-import { providerSettings } from "../../../src/providers/settings.js";
-import { SimulatorProvider } from "../../../src/providers/simulator/simulator.js";
+import { ConfigError, loadConfig, parseConfig } from "../../src/config/load-config.js";
+import { providerSettings } from "../../src/providers/settings.js";
+import { SimulatorProvider } from "../../src/providers/simulator/simulator.js";
 
 const WHATSAPP = `{ name: wa, type: whatsapp-cloud, phone_number_id: "1", access_token: t, app_secret: s, verify_token: v, template: { name: otp } }`;
 

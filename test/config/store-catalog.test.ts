@@ -1,9 +1,9 @@
 import { describe, expect, test } from "vitest";
-import { ConfigError, parseConfig } from "../../../src/config/load-config.js";
-import { STORE_CONFIG_SCHEMAS, STORE_MODULES, storeModule } from "../../../src/store/catalog.js";
-import { storeSchema } from "../../../src/store/config.js";
-import { createStore } from "../../../src/store/create-store.js";
-import { MemoryStore } from "../../../src/store/memory/memory-store.js";
+import { ConfigError, parseConfig } from "../../src/config/load-config.js";
+import { STORE_CONFIG_SCHEMAS, STORE_MODULES, storeModule } from "../../src/store/catalog.js";
+import { storeSchema } from "../../src/store/config.js";
+import { createStore } from "../../src/store/create-store.js";
+import { MemoryStore } from "../../src/store/memory/memory-store.js";
 
 const PROVIDERS = `
 providers: [{ name: sim, type: simulator, channels: [sms] }]

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import type { DeliveryReport } from "../../../../src/providers/adapter.js";
+import type { DeliveryReport } from "../../../src/providers/adapter.js";
 import { live, message, simulator } from "./fixtures.js";
 
 describe("SimulatorProvider status queries", () => {

@@ -1,11 +1,11 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { z } from "zod";
-import { providerSchema } from "../../../src/config/schema.js";
-import { providerBaseShape } from "../../../src/providers/base-config.js";
-import { PROVIDER_CONFIG_SCHEMAS, PROVIDER_MODULES, providerModule } from "../../../src/providers/catalog.js";
-import { configSchemasOf, type ProviderModule } from "../../../src/providers/module.js";
-import { createProviders } from "../../../src/providers/registry.js";
+import { providerSchema } from "../../src/config/schema.js";
+import { providerBaseShape } from "../../src/providers/base-config.js";
+import { PROVIDER_CONFIG_SCHEMAS, PROVIDER_MODULES, providerModule } from "../../src/providers/catalog.js";
+import { configSchemasOf, type ProviderModule } from "../../src/providers/module.js";
+import { createProviders } from "../../src/providers/registry.js";
 
 /**
  * The smallest valid `providers:` entry of each type. A provider added to the

@@ -1,7 +1,7 @@
 /** What the simulator's unit tests build on: a simulator from a `simulate:` block, and a message. */
-import { providerSchema } from "../../../../src/config/schema.js";
-import type { DeliveryReport, OutboundMessage } from "../../../../src/providers/adapter.js";
-import { SimulatorProvider } from "../../../../src/providers/simulator/simulator.js";
+import { providerSchema } from "../../../src/config/schema.js";
+import type { DeliveryReport, OutboundMessage } from "../../../src/providers/adapter.js";
+import { SimulatorProvider } from "../../../src/providers/simulator/simulator.js";
 
 /** A simulator named sim-a whose receipts land in `receipts`; Date.now is its clock (vitest fakes it with the timers). */
 export function simulator(simulate: unknown, receipts: DeliveryReport[] = []): SimulatorProvider {
