@@ -10,7 +10,12 @@ export function codeFor(kind: VerifyErrorKind): Code {
     case "not_found":
       return Code.NotFound;
     case "rate_limited":
+    case "resource_exhausted":
       return Code.ResourceExhausted;
+    case "deadline_exceeded":
+      return Code.DeadlineExceeded;
+    case "canceled":
+      return Code.Canceled;
     case "failed_precondition":
       return Code.FailedPrecondition;
     case "unavailable":

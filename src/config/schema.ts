@@ -3,27 +3,15 @@ import { PROVIDER_CONFIG_SCHEMAS } from "../providers/catalog.js";
 import { duration } from "../schema/zod-types.js";
 import { storeModule } from "../store/catalog.js";
 import { storeSchema } from "../store/config.js";
-
-const window = z.strictObject({
-  limit: z.number().int().positive(),
-  window: duration,
-});
+import { rateLimitsSchema } from "./sections/rate-limits.js";
+import { serverSchema } from "./sections/server.js";
 
 /** One entry of `providers:`: each provider type in src/providers/catalog.ts, picked by `type`. */
 export const providerSchema = z.discriminatedUnion("type", PROVIDER_CONFIG_SCHEMAS);
 
 export const configSchema = z
   .strictObject({
-    server: z
-      .strictObject({
-        port: z.number().int().min(0).max(65535).default(8080),
-        host: z.string().default("0.0.0.0"),
-        /** Base URL providers reach verifyd at, for delivery receipts. */
-        public_url: z.string().url().optional(),
-        /** How long SIGTERM waits for in-flight calls before closing sockets. */
-        shutdown_grace: duration.default(10_000),
-      })
-      .default({ port: 8080, host: "0.0.0.0", shutdown_grace: 10_000 }),
+    server: serverSchema,
     /** memory (one instance) or mongodb (instances sharing a database); each store type's keys are in its folder (store/catalog.ts). */
     store: storeSchema.default({ type: "memory", retention: 86_400_000 }),
     security: z
@@ -50,18 +38,7 @@ export const configSchema = z
         auto_escalate: false,
         default_locale: "en",
       }),
-    rate_limits: z
-      .strictObject({
-        per_phone: window.default({ limit: 5, window: 600_000 }),
-        per_ip: window.default({ limit: 50, window: 600_000 }),
-        /** Checks per client IP, across verifications: slows guessing spread over many numbers. */
-        check_per_ip: window.default({ limit: 100, window: 600_000 }),
-      })
-      .default({
-        per_phone: { limit: 5, window: 600_000 },
-        per_ip: { limit: 50, window: 600_000 },
-        check_per_ip: { limit: 100, window: 600_000 },
-      }),
+    rate_limits: rateLimitsSchema,
     timers: z
       .strictObject({
         /** How often due timers are looked for when the store cannot say when the next one is due. */

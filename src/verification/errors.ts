@@ -7,6 +7,12 @@ export type VerifyErrorKind =
   | "invalid_argument"
   | "not_found"
   | "rate_limited"
+  /** A bound of ours is reached (not the caller's allowance): the store is full. */
+  | "resource_exhausted"
+  /** The caller's deadline passed before the work could start. */
+  | "deadline_exceeded"
+  /** The caller went away before the work could start. */
+  | "canceled"
   | "failed_precondition"
   | "unavailable"
   | "unauthenticated"

@@ -1,0 +1,14 @@
+import { z } from "zod";
+import { duration } from "../../schema/zod-types.js";
+
+/** `server:`: the one port, how it is reached, and how it drains. */
+export const serverSchema = z
+  .strictObject({
+    port: z.number().int().min(0).max(65535).default(8080),
+    host: z.string().default("0.0.0.0"),
+    /** Base URL providers reach verifyd at, for delivery receipts. */
+    public_url: z.string().url().optional(),
+    /** How long SIGTERM waits for in-flight calls before closing sockets. */
+    shutdown_grace: duration.default(10_000),
+  })
+  .default({ port: 8080, host: "0.0.0.0", shutdown_grace: 10_000 });
