@@ -1,7 +1,8 @@
-import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { VerificationService as VerificationServiceDesc } from "../../gen/verify/v1/verify_pb.js";
 import type { VerificationService } from "../service/verification-service.js";
 import { VerifyError } from "../verification/errors.js";
+import { callerSignal, deadlinePassed } from "./caller-signal.js";
 import { channelFromProto, eventToProto, verificationToProto } from "./to-proto.js";
 
 /**
@@ -11,19 +12,22 @@ import { channelFromProto, eventToProto, verificationToProto } from "./to-proto.
  */
 export function registerVerificationHandlers(router: ConnectRouter, service: VerificationService, shutdown: AbortSignal): void {
   router.service(VerificationServiceDesc, {
-    async start(request) {
+    async start(request, context) {
       const channel = channelFromProto(request.channel);
       if (!channel) throw VerifyError.invalidArgument(`channel ${request.channel} is not a known channel`);
-      const verification = await service.start({
-        phoneNumber: request.phoneNumber,
-        defaultCountry: request.defaultCountry || undefined,
-        channel,
-        idempotencyKey: request.idempotencyKey || undefined,
-        clientIp: request.clientIp || undefined,
-        locale: request.locale || undefined,
-        codeLength: request.codeLength,
-        metadata: request.metadata,
-      });
+      const verification = await service.start(
+        {
+          phoneNumber: request.phoneNumber,
+          defaultCountry: request.defaultCountry || undefined,
+          channel,
+          idempotencyKey: request.idempotencyKey || undefined,
+          clientIp: request.clientIp || undefined,
+          locale: request.locale || undefined,
+          codeLength: request.codeLength,
+          metadata: request.metadata,
+        },
+        callerSignal(context),
+      );
       return { verification: verificationToProto(verification) };
     },
 
@@ -33,22 +37,24 @@ export function registerVerificationHandlers(router: ConnectRouter, service: Ver
     },
 
     async *watch(request, context: HandlerContext) {
-      // Ends when the client goes away or the server drains; either way the stream closes cleanly.
       const signal = AbortSignal.any([context.signal, shutdown]);
       // 0 is "not set": start with the snapshot.
       const afterSequence = request.afterSequence > 0n ? Number(request.afterSequence) : undefined;
       for await (const event of service.watch(request.verificationId, signal, afterSequence)) {
         yield { event: eventToProto(event) };
       }
+      // Ended without a terminal event: say why, so a client can tell a cut stream from a finished verification.
+      if (shutdown.aborted) throw new ConnectError("verifyd is shutting down; resume the Watch on another instance with after_sequence", Code.Unavailable);
+      if (deadlinePassed(context.signal.reason)) throw new ConnectError("the Watch reached its deadline; resume it with after_sequence", Code.DeadlineExceeded);
     },
 
-    async resend(request) {
+    async resend(request, context) {
       let channel;
       if (request.channel !== undefined) {
         channel = channelFromProto(request.channel);
         if (!channel) throw VerifyError.invalidArgument(`channel ${request.channel} is not a known channel`);
       }
-      const verification = await service.resend(request.verificationId, channel, request.clientIp || undefined);
+      const verification = await service.resend(request.verificationId, channel, request.clientIp || undefined, callerSignal(context));
       return { verification: verificationToProto(verification) };
     },
 

@@ -1,6 +1,7 @@
+import { VerifyError } from "../verification/errors.js";
 import { type AttemptReason, type Channel, isFinished, type SkippedProvider, type VerificationRecord } from "../verification/model.js";
-import type { SendOutcome } from "../verification/ports.js";
-import { beginAttempt, channelExhausted, mapResult, recordSendOutcome, timeOutAttempt, unchanged } from "../verification/transitions/index.js";
+import type { CallerSignal, SendOutcome } from "../verification/ports.js";
+import { abandonSending, beginAttempt, channelExhausted, mapResult, recordSendOutcome, timeOutAttempt, unchanged } from "../verification/transitions/index.js";
 import type { DispatchDeps } from "./deps.js";
 import { messageFor } from "./message.js";
 import { planStep } from "./plan.js";
@@ -19,6 +20,8 @@ export interface SendRequest {
   restartRound?: boolean;
   /** The record as the caller last saw it: the first write tries it instead of reading again. */
   known?: VerificationRecord;
+  /** The caller's deadline and presence; timer work has none. */
+  signal?: CallerSignal;
 }
 
 /** Where the fast-failover loop stands between two writes. */
@@ -52,6 +55,7 @@ export async function sendCode(deps: DispatchDeps, request: SendRequest): Promis
   };
   for (;;) {
     let attemptNumber = state.attemptNumber;
+    if (request.signal?.aborted) await abandon(deps, request.id, state.record, request.signal);
     if (attemptNumber === undefined) {
       const next = await beginNext(deps, request.id, state);
       if (next.kind === "settled") return next.record;
@@ -65,6 +69,7 @@ export async function sendCode(deps: DispatchDeps, request: SendRequest): Promis
       state = { ...state, record: next.record, attemptNumber, restartRound: false, timedOut: undefined };
     }
     const record = state.record ?? (await deps.writer.read(request.id));
+    if (request.signal?.aborted) await abandon(deps, request.id, record, request.signal);
     const sent = await sendAttempt(deps, record, attemptNumber, request.code, state.reason);
     if (sent.outcome.ok || isFinished(sent.record.status)) return sent.record;
     const reason: AttemptReason = { kind: "failover", cause: { kind: "rejected", error: sent.outcome.error } };
@@ -110,6 +115,23 @@ async function exhausted(deps: DispatchDeps, record: VerificationRecord, state: 
   const settled = await deps.writer.apply(record.id, (latest) => channelExhausted(latest, input), record);
   if (settled.result.kind === "escalate") return { kind: "escalate", record: settled.record, to: settled.result.to };
   return { kind: "settled", record: settled.record };
+}
+
+/**
+ * The caller is gone or out of time: the attempt recorded for this call is
+ * taken back before any provider is called, and the caller's reason thrown.
+ * A call already in flight is never cut: it is bounded by the provider's
+ * timeout instead.
+ */
+async function abandon(deps: DispatchDeps, id: string, known: VerificationRecord | undefined, signal: CallerSignal): Promise<never> {
+  const window = deps.policy.deliveryWindowMs;
+  await deps.writer.apply(id, (latest) => abandonSending(latest, window), known);
+  throw callerGone(signal);
+}
+
+/** The reason the API aborted the caller's signal with, or canceled. */
+export function callerGone(signal: CallerSignal): VerifyError {
+  return signal.reason instanceof VerifyError ? signal.reason : new VerifyError("canceled", "the caller went away before the code was sent");
 }
 
 /** Calls the attempt's provider through the gateway and records its answer. */

@@ -2,6 +2,7 @@ import { sendCode } from "../dispatch/send-code.js";
 import { unsealCode } from "../dispatch/timer-work.js";
 import { VerifyError } from "../verification/errors.js";
 import { type Channel, isFinished, type VerificationRecord } from "../verification/model.js";
+import type { CallerSignal } from "../verification/ports.js";
 import { cancel, checkCode, expire, resendTooSoon, sendingInProgress } from "../verification/transitions/index.js";
 import { validateClientIp, validateCodeFormat, validateVerificationId } from "../verification/validation.js";
 import type { ServiceDeps } from "./deps.js";
@@ -24,7 +25,12 @@ export async function check(deps: ServiceDeps, verificationId: string, code: str
 }
 
 /** "Didn't get it": the same code again, on the same channel or the one asked for. */
-export async function resend(deps: ServiceDeps, verificationId: string, channel?: Channel, clientIp?: string): Promise<VerificationRecord> {
+export async function resend(
+  deps: ServiceDeps,
+  verificationId: string,
+  options: { channel?: Channel; clientIp?: string; signal?: CallerSignal } = {},
+): Promise<VerificationRecord> {
+  const { channel, clientIp, signal } = options;
   validateVerificationId(verificationId);
   const ip = validateClientIp(clientIp);
   const current = await deps.writer.read(verificationId);
@@ -42,7 +48,7 @@ export async function resend(deps: ServiceDeps, verificationId: string, channel?
   if (sendingInProgress(current, now)) return current;
   await deps.limits.consumeSend(current.phoneNumber, ip);
   const code = unsealCode(deps, current);
-  return sendCode(deps, { id: verificationId, code, channel: target, reason: { kind: "resend" }, restartRound: true, known: current });
+  return sendCode(deps, { id: verificationId, code, channel: target, reason: { kind: "resend" }, restartRound: true, known: current, signal });
 }
 
 export async function cancelVerification(deps: ServiceDeps, verificationId: string): Promise<VerificationRecord> {

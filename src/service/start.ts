@@ -1,13 +1,13 @@
 import { planStep } from "../dispatch/plan.js";
-import { sendCode } from "../dispatch/send-code.js";
+import { callerGone, sendCode } from "../dispatch/send-code.js";
 import { unsealCode } from "../dispatch/timer-work.js";
 import { generateCode } from "../verification/codes.js";
 import { describeAttempts } from "../verification/describe.js";
 import { VerifyError } from "../verification/errors.js";
 import type { Channel, VerificationRecord } from "../verification/model.js";
 import { parsePhone } from "../verification/phone.js";
-import { DuplicateKeyError } from "../verification/ports.js";
-import { expire, newVerification, releaseIdempotencyKey, resendVerdict } from "../verification/transitions/index.js";
+import { type CallerSignal, DuplicateKeyError } from "../verification/ports.js";
+import { expire, neverSent, newVerification, releaseIdempotencyKey, resendVerdict } from "../verification/transitions/index.js";
 import { resolveCodeLength, startFingerprint, validateClientIp, validateIdempotencyKey, validateLocale, validateMetadata } from "../verification/validation.js";
 import type { ServiceDeps } from "./deps.js";
 
@@ -40,19 +40,21 @@ interface StartRequest {
  * active verification on the number, re-sends the same code on it (one valid
  * code per number).
  */
-export async function start(deps: ServiceDeps, input: StartInput): Promise<VerificationRecord> {
+export async function start(deps: ServiceDeps, input: StartInput, signal?: CallerSignal): Promise<VerificationRecord> {
   const request = validateStart(deps, input);
+  // Out of time before anything happened: nothing is created, nothing sent.
+  if (signal?.aborted) throw callerGone(signal);
   if (request.idempotencyKey !== undefined) {
-    const replay = await replayIdempotent(deps, request.idempotencyKey, request.fingerprint);
+    const replay = await replayIdempotent(deps, request.idempotencyKey, request.fingerprint, signal);
     if (replay) return replay;
   }
   await deps.limits.consumeSend(request.phoneNumber, request.clientIp);
   const active = await deps.store.findActiveByPhone(request.phoneNumber);
   if (active) {
-    const reused = await reuseActive(deps, active, request.channel);
+    const reused = await reuseActive(deps, active, request.channel, signal);
     if (reused) return reused;
   }
-  return createAndSend(deps, request);
+  return createAndSend(deps, request, signal);
 }
 
 function validateStart(deps: ServiceDeps, input: StartInput): StartRequest {
@@ -70,7 +72,7 @@ function validateStart(deps: ServiceDeps, input: StartInput): StartRequest {
   return { phoneNumber: phone.e164, country: phone.country, channel, codeLength, locale, metadata, clientIp, idempotencyKey, fingerprint };
 }
 
-async function createAndSend(deps: ServiceDeps, request: StartRequest): Promise<VerificationRecord> {
+async function createAndSend(deps: ServiceDeps, request: StartRequest, signal: CallerSignal | undefined): Promise<VerificationRecord> {
   const now = deps.clock.now();
   const id = `ver_${deps.random.bytes(15).toString("base64url")}`;
   const code = generateCode(request.codeLength, deps.random);
@@ -95,38 +97,47 @@ async function createAndSend(deps: ServiceDeps, request: StartRequest): Promise<
     await deps.store.insert(record);
   } catch (error) {
     if (!(error instanceof DuplicateKeyError)) throw error;
-    return answerAsWinner(deps, request, error);
+    return answerAsWinner(deps, request, error, signal);
   }
-  const sent = await sendCode(deps, { id, code, channel: request.channel, reason: { kind: "start" }, startWith: first.provider ? 1 : undefined, known: record });
+  const startWith = first.provider ? 1 : undefined;
+  const sent = await sendCode(deps, { id, code, channel: request.channel, reason: { kind: "start" }, startWith, known: record, signal });
   if (sent.status === "failed") throw VerifyError.unavailable(`no provider could take the message: ${describeAttempts(sent, first.skipped)}`);
   return sent;
 }
 
 /** Lost a race with a concurrent Start for the same key or number: answer as that one did. */
-async function answerAsWinner(deps: ServiceDeps, request: StartRequest, error: DuplicateKeyError): Promise<VerificationRecord> {
+async function answerAsWinner(deps: ServiceDeps, request: StartRequest, error: DuplicateKeyError, signal: CallerSignal | undefined): Promise<VerificationRecord> {
   if (error.field === "idempotency_key" && request.idempotencyKey !== undefined) {
-    const replay = await replayIdempotent(deps, request.idempotencyKey, request.fingerprint);
+    const replay = await replayIdempotent(deps, request.idempotencyKey, request.fingerprint, signal);
     if (replay) return replay;
   }
   const winner = await deps.store.findActiveByPhone(request.phoneNumber);
-  if (winner) return (await reuseActive(deps, winner, request.channel)) ?? winner;
+  if (winner) return (await reuseActive(deps, winner, request.channel, signal)) ?? winner;
   throw VerifyError.unavailable("could not create the verification; try again", error);
 }
 
-async function replayIdempotent(deps: ServiceDeps, key: string, fingerprint: string): Promise<VerificationRecord | undefined> {
+async function replayIdempotent(deps: ServiceDeps, key: string, fingerprint: string, signal: CallerSignal | undefined): Promise<VerificationRecord | undefined> {
   const existing = await deps.store.findByIdempotencyKey(key);
   if (!existing) return undefined;
   if (existing.requestFingerprint !== fingerprint) {
     throw VerifyError.invalidArgument("idempotency_key was already used with different parameters");
   }
-  if (deps.clock.now() < existing.expiresAt) return existing;
+  const now = deps.clock.now();
+  // A Start cut short by its deadline before any provider took the code: the retry carries on from there.
+  if (now < existing.expiresAt && neverSent(existing, now)) return resume(deps, existing, signal);
+  if (now < existing.expiresAt) return existing;
   // An expired verification must not hold its key forever: release it, and let this Start create anew.
   await deps.writer.apply(existing.id, (record) => releaseIdempotencyKey(record, key));
   return undefined;
 }
 
 /** One valid code per number: a Start on a number with an active verification re-sends its code. */
-async function reuseActive(deps: ServiceDeps, active: VerificationRecord, channel: Channel): Promise<VerificationRecord | undefined> {
+async function reuseActive(
+  deps: ServiceDeps,
+  active: VerificationRecord,
+  channel: Channel,
+  signal: CallerSignal | undefined,
+): Promise<VerificationRecord | undefined> {
   const verdict = resendVerdict(active, deps.clock.now(), deps.policy);
   if (verdict.kind === "expired") {
     await deps.writer.apply(active.id, expire);
@@ -135,5 +146,12 @@ async function reuseActive(deps: ServiceDeps, active: VerificationRecord, channe
   if (verdict.kind === "hold") return active;
   const target = deps.routes.plan(active.country, channel).length > 0 ? channel : active.channel;
   const code = unsealCode(deps, active);
-  return sendCode(deps, { id: active.id, code, channel: target, reason: { kind: "resend" }, restartRound: true, known: active });
+  return sendCode(deps, { id: active.id, code, channel: target, reason: { kind: "resend" }, restartRound: true, known: active, signal });
+}
+
+async function resume(deps: ServiceDeps, record: VerificationRecord, signal: CallerSignal | undefined): Promise<VerificationRecord> {
+  const code = unsealCode(deps, record);
+  const sent = await sendCode(deps, { id: record.id, code, channel: record.channel, reason: { kind: "start" }, known: record, signal });
+  if (sent.status === "failed") throw VerifyError.unavailable(`no provider could take the message: ${describeAttempts(sent)}`);
+  return sent;
 }

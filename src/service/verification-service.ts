@@ -1,6 +1,6 @@
 import { runDueWork } from "../dispatch/timer-work.js";
 import type { Channel, VerificationEvent, VerificationRecord } from "../verification/model.js";
-import type { DeliveryReport, ReceiptInbox } from "../verification/ports.js";
+import type { CallerSignal, DeliveryReport, ReceiptInbox } from "../verification/ports.js";
 import { asSeenAt } from "../verification/transitions/index.js";
 import type { ServiceDeps } from "./deps.js";
 import { type CheckResult, cancelVerification, check, get, resend } from "./lifecycle.js";
@@ -25,8 +25,9 @@ export class VerificationService implements ReceiptInbox {
     this.#d = deps;
   }
 
-  async start(input: StartInput): Promise<VerificationRecord> {
-    return this.#seen(await start(this.#d, input));
+  /** `signal`: the caller's deadline and presence (see CallerSignal); no provider call starts once it aborts. */
+  async start(input: StartInput, signal?: CallerSignal): Promise<VerificationRecord> {
+    return this.#seen(await start(this.#d, input, signal));
   }
 
   async check(verificationId: string, code: string, clientIp?: string): Promise<CheckResult> {
@@ -34,8 +35,8 @@ export class VerificationService implements ReceiptInbox {
     return { approved: result.approved, verification: this.#seen(result.verification) };
   }
 
-  async resend(verificationId: string, channel?: Channel, clientIp?: string): Promise<VerificationRecord> {
-    return this.#seen(await resend(this.#d, verificationId, channel, clientIp));
+  async resend(verificationId: string, channel?: Channel, clientIp?: string, signal?: CallerSignal): Promise<VerificationRecord> {
+    return this.#seen(await resend(this.#d, verificationId, { channel, clientIp, signal }));
   }
 
   async cancel(verificationId: string): Promise<VerificationRecord> {

@@ -169,6 +169,15 @@ export interface RouteSource {
   otherRoutableChannels(country: string, channel: Channel): Channel[];
 }
 
+// --- callers ---------------------------------------------------------------------------
+
+/**
+ * Aborts when the caller's deadline passes or the caller goes away. The API
+ * layer aborts it with a VerifyError (deadline_exceeded or canceled), which
+ * the domain throws as it is: no provider call starts after that.
+ */
+export type CallerSignal = AbortSignal;
+
 // --- limits, messages, logging, observers ----------------------------------------------
 
 /** The per-phone and per-IP allowances; each call takes a point or throws VerifyError rate_limited. */

@@ -1,4 +1,4 @@
-import { createClient } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import { afterEach, expect, test } from "vitest";
@@ -20,7 +20,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-test("closing the app ends open Watch streams cleanly, over Connect on HTTP/1.1 and HTTP/2 and over grpc-js", async () => {
+test("closing the app ends open Watch streams with UNAVAILABLE, over Connect on HTTP/1.1 and HTTP/2 and over grpc-js", async () => {
   server = await startTestServer({ config: E2E_SCENARIO });
   const phoneNumber = "+12025550600";
   const { verification } = await server.connectH2.start({ phoneNumber });
@@ -37,7 +37,11 @@ test("closing the app ends open Watch streams cleanly, over Connect on HTTP/1.1 
   // Well inside shutdown_grace (5 s): the streams were ended, not cut off at the deadline.
   expect(Date.now() - began).toBeLessThan(2000);
   for (const watch of watches) {
-    expect(await watch.ended(1000)).toEqual({ ok: true });
+    // Not OK: a client must be able to tell a draining instance from a finished verification, and resume elsewhere.
+    const outcome = await watch.ended(1000);
+    expect(outcome.ok).toBe(false);
+    const error = outcome.ok ? undefined : (outcome.error as { code?: number });
+    expect(error?.code === grpc.status.UNAVAILABLE || ConnectError.from(error).code === Code.Unavailable).toBe(true);
     // The verification itself did not end; only the server did.
     expect(watch.types).not.toContain(EventType.VERIFIED);
     expect(watch.types).not.toContain(EventType.CANCELED);
@@ -89,7 +93,7 @@ test("a grpc.health.v1.Health Watch hears SERVING, then NOT_SERVING when the app
   health.close();
 });
 
-test("the verifyd CLI, on SIGTERM, ends open Watch streams cleanly and exits 0", async () => {
+test("the verifyd CLI, on SIGTERM, ends open Watch streams with UNAVAILABLE and exits 0", async () => {
   const verifyd = await startVerifydProcess(testConfigYaml(E2E_SCENARIO, { log: { level: "info" } }), { startTimeoutMs: 15_000 });
   try {
     const client = createClient(VerificationService, createConnectTransport({ baseUrl: verifyd.url, httpVersion: "1.1" }));
@@ -98,7 +102,8 @@ test("the verifyd CLI, on SIGTERM, ends open Watch streams cleanly and exits 0",
     await watch.waitFor(EventType.SNAPSHOT);
 
     verifyd.child.kill("SIGTERM");
-    expect(await watch.ended()).toEqual({ ok: true });
+    const outcome = await watch.ended();
+    expect(outcome.ok ? "ok" : ConnectError.from(outcome.error).code).toBe(Code.Unavailable);
     expect(await verifyd.exited).toBe(0);
     expect(verifyd.logs.some((line) => line.msg === "verifyd stopped")).toBe(true);
   } finally {

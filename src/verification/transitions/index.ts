@@ -4,6 +4,6 @@ export { cancel, expire, releaseIdempotencyKey, settleFinished, sleepUntilDue } 
 export { changed, type Effect, mapResult, type Outcome, type Transition, unchanged } from "./outcome.js";
 export { applyReceipt, attemptForReport, type ReceiptVerdict } from "./receipt.js";
 export { anyAccepted, asSeenAt, copyRecord, nextDue, sendingInProgress } from "./record.js";
-export { type AttemptStep, beginAttempt, channelExhausted, type ExhaustedVerdict, recordSendOutcome, timeOutAttempt } from "./sending.js";
+export { type AttemptStep, abandonSending, beginAttempt, channelExhausted, type ExhaustedVerdict, neverSent, recordSendOutcome, timeOutAttempt } from "./sending.js";
 export { type NewVerification, newVerification, type ResendVerdict, resendTooSoon, resendVerdict } from "./start.js";
 export { type DueWork, dueWork } from "./timer.js";

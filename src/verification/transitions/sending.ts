@@ -2,7 +2,7 @@ import type { Lease } from "../model.js";
 import { type AttemptReason, type Channel, isFinished, type PendingEvent, type SkippedProvider, type VerificationRecord } from "../model.js";
 import type { SendOutcome } from "../ports.js";
 import { changed, type Outcome, unchanged } from "./outcome.js";
-import { anyAccepted, copyRecord, finished, newAttempt, nextDue } from "./record.js";
+import { anyAccepted, copyRecord, finished, newAttempt, nextDue, sendingInProgress } from "./record.js";
 
 /** The next attempt the dispatcher chose: who, on which channel, why, and whom it passed over. */
 export interface AttemptStep {
@@ -93,6 +93,27 @@ export function recordSendOutcome(record: VerificationRecord, attemptNumber: num
   const event: PendingEvent = { type: "submitted", provider: attempt.provider, attemptNumber };
   if (skipped) event.skipped = skipped;
   return changed(next, [event], undefined, effects);
+}
+
+/**
+ * The caller's deadline passed (or the caller left) before the next provider
+ * was called. An attempt recorded for that call never happened, so it is
+ * removed; the lease is released and the timer left to the window of an
+ * earlier accepted attempt or to expiry, so nothing is sent behind the
+ * caller's back. The record stays pending: a retry with the same idempotency
+ * key (or a Resend) sends from here.
+ */
+export function abandonSending(record: VerificationRecord, deliveryWindowMs: number): Outcome<void> {
+  if (isFinished(record.status) || record.lease === undefined) return unchanged(undefined);
+  const next = { ...copyRecord(record), lease: undefined };
+  if (next.attempts.at(-1)?.status === "sending") next.attempts.pop();
+  next.dueAt = nextDue(next, deliveryWindowMs);
+  return changed(next, [], undefined);
+}
+
+/** Whether nothing is in flight and no message was ever accepted: a Start that was cut short, to be resumed. */
+export function neverSent(record: VerificationRecord, now: number): boolean {
+  return record.status === "pending" && !anyAccepted(record) && !sendingInProgress(record, now);
 }
 
 /** What to do when a channel's providers are used up. */
