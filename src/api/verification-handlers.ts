@@ -3,6 +3,7 @@ import { VerificationService as VerificationServiceDesc } from "../../gen/verify
 import type { VerificationService } from "../service/verification-service.js";
 import { VerifyError } from "../verification/errors.js";
 import { callerSignal, deadlinePassed } from "./caller-signal.js";
+import { type ClientAddressPolicy, clientIpOf } from "./client-address.js";
 import { channelFromProto, eventToProto, verificationToProto } from "./to-proto.js";
 
 /**
@@ -10,7 +11,7 @@ import { channelFromProto, eventToProto, verificationToProto } from "./to-proto.
  * request, call the domain, translate the answer. Errors are mapped by the
  * router's interceptor (error-mapping.ts), not here.
  */
-export function registerVerificationHandlers(router: ConnectRouter, service: VerificationService, shutdown: AbortSignal): void {
+export function registerVerificationHandlers(router: ConnectRouter, service: VerificationService, shutdown: AbortSignal, policy: ClientAddressPolicy): void {
   router.service(VerificationServiceDesc, {
     async start(request, context) {
       const channel = channelFromProto(request.channel);
@@ -21,7 +22,7 @@ export function registerVerificationHandlers(router: ConnectRouter, service: Ver
           defaultCountry: request.defaultCountry || undefined,
           channel,
           idempotencyKey: request.idempotencyKey || undefined,
-          clientIp: request.clientIp || undefined,
+          clientIp: clientIpOf(context, request.clientIp, policy, "send"),
           locale: request.locale || undefined,
           codeLength: request.codeLength,
           metadata: request.metadata,
@@ -31,8 +32,8 @@ export function registerVerificationHandlers(router: ConnectRouter, service: Ver
       return { verification: verificationToProto(verification) };
     },
 
-    async check(request) {
-      const result = await service.check(request.verificationId, request.code, request.clientIp || undefined);
+    async check(request, context) {
+      const result = await service.check(request.verificationId, request.code, clientIpOf(context, request.clientIp, policy, "check"));
       return { approved: result.approved, verification: verificationToProto(result.verification) };
     },
 
@@ -54,7 +55,7 @@ export function registerVerificationHandlers(router: ConnectRouter, service: Ver
         channel = channelFromProto(request.channel);
         if (!channel) throw VerifyError.invalidArgument(`channel ${request.channel} is not a known channel`);
       }
-      const verification = await service.resend(request.verificationId, channel, request.clientIp || undefined, callerSignal(context));
+      const verification = await service.resend(request.verificationId, channel, clientIpOf(context, request.clientIp, policy, "send"), callerSignal(context));
       return { verification: verificationToProto(verification) };
     },
 

@@ -1,5 +1,6 @@
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { VerifyError } from "../verification/errors.js";
+import { limitKey, parseClientIp } from "./client-address.js";
 
 export interface LimitWindow {
   limit: number;
@@ -11,6 +12,8 @@ export interface RateLimitsConfig {
   per_phone: LimitWindow;
   per_ip: LimitWindow;
   check_per_ip: LimitWindow;
+  /** IPv6 clients share a budget per prefix of this many bits; 64 when absent. */
+  ipv6_prefix_length?: number;
 }
 
 /** Builds one limiter; the memory store's default, replaced by shared ones for shared stores. */
@@ -27,26 +30,34 @@ export class RateLimits {
   readonly #sendsPerPhone: RateLimiterAbstract;
   readonly #sendsPerIp: RateLimiterAbstract;
   readonly #checksPerIp: RateLimiterAbstract;
+  readonly #ipv6PrefixLength: number;
 
   constructor(config: RateLimitsConfig, factory: LimiterFactory = memoryLimiter) {
     this.#sendsPerPhone = factory("sends-per-phone", config.per_phone);
     this.#sendsPerIp = factory("sends-per-ip", config.per_ip);
     this.#checksPerIp = factory("checks-per-ip", config.check_per_ip);
+    this.#ipv6PrefixLength = config.ipv6_prefix_length ?? 64;
   }
 
   /**
    * Takes one send from the phone's and the IP's allowance, or none: when one
    * limit is over, the other's point is given back, so a refused call changes
-   * nothing.
+   * nothing. `clientIp` is an address in any spelling; it counts under its
+   * canonical form (an IPv6 address under its prefix), never its raw text.
    */
   async consumeSend(phoneNumber: string, clientIp: string | undefined): Promise<void> {
     const takes: Array<[RateLimiterAbstract, string, string]> = [[this.#sendsPerPhone, phoneNumber, "this phone number"]];
-    if (clientIp) takes.push([this.#sendsPerIp, clientIp, "this client IP"]);
+    if (clientIp) takes.push([this.#sendsPerIp, this.#ipKey(clientIp), "this client IP"]);
     await consumeAll(takes);
   }
 
   async consumeCheck(clientIp: string | undefined): Promise<void> {
-    if (clientIp) await consumeAll([[this.#checksPerIp, clientIp, "this client IP"]]);
+    if (clientIp) await consumeAll([[this.#checksPerIp, this.#ipKey(clientIp), "this client IP"]]);
+  }
+
+  // Parsed again though the API already normalised it: the key must not depend on every caller having done so.
+  #ipKey(clientIp: string): string {
+    return limitKey(parseClientIp(clientIp), this.#ipv6PrefixLength);
   }
 }
 

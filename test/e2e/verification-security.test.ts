@@ -260,7 +260,8 @@ describe("rate limits", () => {
 
   test("Checks from one client IP beyond check_per_ip are RESOURCE_EXHAUSTED and use up no attempt", async () => {
     const phoneNumber = "+12025550520";
-    const { verification } = await server.connectH2.start({ phoneNumber });
+    // Its own client IP: a Start without one now counts against the peer (127.0.0.1), whose budget earlier tests used.
+    const { verification } = await server.connectH2.start({ phoneNumber, clientIp: "198.51.100.20" });
     const id = verification!.id;
     const code = await server.codeSentTo(phoneNumber);
     const clientIp = "198.51.100.9";
@@ -281,3 +282,38 @@ function stringsIn(value: unknown): string[] {
   if (value !== null && typeof value === "object") return Object.values(value).flatMap(stringsIn);
   return [];
 }
+
+describe("client addresses", () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({
+      config: [E2E_SCENARIO, { rate_limits: { per_ip: { limit: 2 } }, server: { trusted_proxies: ["127.0.0.1/32"] } }],
+    });
+  });
+  afterAll(() => server.close());
+
+  test("every spelling of one IPv6 address, and an IPv4-mapped address, share one per-IP budget", async () => {
+    await server.connectH2.start({ phoneNumber: "+12025550530", clientIp: "2001:db8::1" });
+    await server.connectH2.start({ phoneNumber: "+12025550531", clientIp: "2001:DB8:0:0:0:0:0:1" });
+    await expectConnectError(server.connectH2.start({ phoneNumber: "+12025550532", clientIp: "2001:db8::ffff" }), Code.ResourceExhausted, /client IP/);
+    await server.connectH2.start({ phoneNumber: "+12025550533", clientIp: "192.0.2.1" });
+    await server.connectH2.start({ phoneNumber: "+12025550534", clientIp: "::ffff:192.0.2.1" });
+    await expectConnectError(server.connectH2.start({ phoneNumber: "+12025550535", clientIp: "192.0.2.1" }), Code.ResourceExhausted);
+  });
+
+  test("a client_ip with a zone id is INVALID_ARGUMENT and creates nothing", async () => {
+    const stored = server.storedCount();
+    await expectConnectError(server.connectH2.start({ phoneNumber: "+12025550536", clientIp: "2001:db8::1%a" }), Code.InvalidArgument, /zone id/);
+    expect(server.storedCount()).toBe(stored);
+  });
+
+  test("without client_ip, a trusted proxy's X-Forwarded-For is the client address", async () => {
+    const headers = { "x-forwarded-for": "203.0.113.7" };
+    await server.connectH2.start({ phoneNumber: "+12025550537" }, { headers });
+    await server.connectH2.start({ phoneNumber: "+12025550538" }, { headers });
+    await expectConnectError(server.connectH2.start({ phoneNumber: "+12025550539" }, { headers }), Code.ResourceExhausted, /client IP/);
+    // Another forwarded client still has its budget.
+    await server.connectH2.start({ phoneNumber: "+12025550540" }, { headers: { "x-forwarded-for": "203.0.113.8" } });
+  });
+});

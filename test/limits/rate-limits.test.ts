@@ -70,3 +70,56 @@ describe("RateLimits", () => {
     await expect(rateLimits.consumeCheck(undefined)).resolves.toBeUndefined();
   });
 });
+
+describe("RateLimits per client address", () => {
+  // Issue 10, item 5: budgets were keyed on the raw string, so each spelling (and each zone id) got one of its own.
+  test("every spelling of one address shares one budget", async () => {
+    const rateLimits = limits(100, 3);
+    await rateLimits.consumeSend("+12025550100", "2001:db8::1");
+    await rateLimits.consumeSend("+12025550101", "2001:DB8::1");
+    await rateLimits.consumeSend("+12025550102", "2001:db8:0:0:0:0:0:1");
+
+    await expectVerifyError(rateLimits.consumeSend("+12025550103", "2001:db8::1"), "rate_limited");
+  });
+
+  test("an IPv4-mapped address spends the IPv4 address's budget", async () => {
+    const rateLimits = limits(100, 1, 1);
+    await rateLimits.consumeSend(PHONE, "192.0.2.1");
+    await rateLimits.consumeCheck("::ffff:192.0.2.1");
+
+    await expectVerifyError(rateLimits.consumeSend("+12025550101", "::ffff:192.0.2.1"), "rate_limited");
+    await expectVerifyError(rateLimits.consumeCheck("192.0.2.1"), "rate_limited");
+  });
+
+  test("two IPv6 addresses in one /64 share a budget; in different /64s they do not", async () => {
+    const rateLimits = limits(100, 1, 1);
+    await rateLimits.consumeSend(PHONE, "2001:db8:0:1::1");
+    await rateLimits.consumeCheck("2001:db8:0:1::1");
+
+    await expectVerifyError(rateLimits.consumeSend("+12025550101", "2001:db8:0:1:ffff::2"), "rate_limited");
+    await expectVerifyError(rateLimits.consumeCheck("2001:db8:0:1::abcd"), "rate_limited");
+    await expect(rateLimits.consumeSend("+12025550102", "2001:db8:0:2::1")).resolves.toBeUndefined();
+    await expect(rateLimits.consumeCheck("2001:db8:0:2::1")).resolves.toBeUndefined();
+  });
+
+  test("ipv6_prefix_length sets how wide an IPv6 budget is", async () => {
+    const rateLimits = new RateLimits({
+      per_phone: { limit: 100, window: 600_000 },
+      per_ip: { limit: 1, window: 600_000 },
+      check_per_ip: { limit: 100, window: 600_000 },
+      ipv6_prefix_length: 128,
+    });
+    await rateLimits.consumeSend(PHONE, "2001:db8::1");
+
+    await expect(rateLimits.consumeSend("+12025550101", "2001:db8::2")).resolves.toBeUndefined();
+    await expectVerifyError(rateLimits.consumeSend("+12025550102", "2001:db8:0::1"), "rate_limited");
+  });
+
+  test("an address with a zone id is refused instead of opening a fresh budget", async () => {
+    const rateLimits = limits(100, 1);
+    await rateLimits.consumeSend(PHONE, "2001:db8::1");
+
+    await expectVerifyError(rateLimits.consumeSend("+12025550101", "2001:db8::1%a"), "invalid_argument");
+    await expectVerifyError(rateLimits.consumeCheck("2001:db8::1%b"), "invalid_argument");
+  });
+});

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { duration } from "../../schema/zod-types.js";
+import { trustedProxiesSchema } from "./trusted-proxies.js";
 
 /** `server:`: the one port, how it is reached, and how it drains. */
 export const serverSchema = z
@@ -8,7 +9,9 @@ export const serverSchema = z
     host: z.string().default("0.0.0.0"),
     /** Base URL providers reach verifyd at, for delivery receipts. */
     public_url: z.string().url().optional(),
+    /** Peers whose X-Forwarded-For names the client when a request has no client_ip (CIDRs). */
+    trusted_proxies: trustedProxiesSchema,
     /** How long SIGTERM waits for in-flight calls before closing sockets. */
     shutdown_grace: duration.default(10_000),
   })
-  .default({ port: 8080, host: "0.0.0.0", shutdown_grace: 10_000 });
+  .default({ port: 8080, host: "0.0.0.0", trusted_proxies: [], shutdown_grace: 10_000 });
