@@ -332,6 +332,19 @@ describe("TimerLoop scheduling", () => {
     await t.loop.stop();
   });
 
+  test("wake right after start (before the first pass) still runs a single pass", async () => {
+    fakeTimers();
+    const t = setup();
+
+    t.loop.start();
+    t.loop.wake();
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(t.store.claims).toHaveLength(1);
+    expect(delays).toEqual([0, 0, 1_000]);
+    await t.loop.stop();
+  });
+
   test("its timers never keep the process alive", async () => {
     fakeTimers();
     const t = setup();
