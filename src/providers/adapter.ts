@@ -57,8 +57,17 @@ export interface WebhookRequest {
   body: Buffer;
 }
 
+/**
+ * A delivery report as a webhook carried it. It always names the provider's
+ * message, from the signed body: signatures cover the body, not the callback
+ * path, so the reference read from the path only says which attempt the
+ * receipt claims, and the message id is what proves it (applyReceipt
+ * compares the two). A body that names no message yields no report.
+ */
+export type WebhookReport = DeliveryReport & { providerMessageId: string };
+
 export interface WebhookResponse {
-  reports: DeliveryReport[];
+  reports: WebhookReport[];
   /** 200 unless the provider expects otherwise. */
   status?: number;
   contentType?: string;

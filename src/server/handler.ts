@@ -1,15 +1,17 @@
 import type { DescFile } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { createContextValues } from "@connectrpc/connect";
 import { file_grpc_health_v1_health } from "../../gen/grpc/health/v1/health_pb.js";
 import { file_verify_admin_v1_admin } from "../../gen/verify/admin/v1/admin_pb.js";
 import { file_verify_v1_verify } from "../../gen/verify/v1/verify_pb.js";
 import { adminAuthInterceptor, registerAdminHandlers } from "../api/admin-handlers.js";
+import { clientAddressPolicy, peerAddressKey } from "../api/client-address.js";
 import { errorMappingInterceptor } from "../api/error-mapping.js";
 import { registerHealth } from "../api/health.js";
 import { registerReflection } from "../api/reflection.js";
 import { registerVerificationHandlers } from "../api/verification-handlers.js";
 import type { Config } from "../config/schema.js";
+import type { FraudGuard } from "../fraud/fraud-guard.js";
 import type { Gateway } from "../gateway/gateway.js";
 import type { ProviderAdapter } from "../providers/adapter.js";
 import { outboxOf } from "../providers/outbox.js";
@@ -21,6 +23,7 @@ import type { Logger, ReceiptInbox } from "../verification/ports.js";
 import { createWebhookRoute } from "../webhooks/webhook-route.js";
 import type { RequestHandler } from "./http-server.js";
 import { createPlainRoutes } from "./plain-routes.js";
+import { createRpcHandler } from "./rpc-handler.js";
 
 const SERVED = ["verify.v1.VerificationService", "verify.admin.v1.AdminService", "grpc.health.v1.Health"];
 
@@ -32,6 +35,7 @@ export interface HandlerDeps {
   inbox: ReceiptInbox;
   router: Router;
   scorer: Scorer;
+  fraud: FraudGuard;
   gateway: Gateway;
   observability: AppTelemetry;
   publicUrl: string;
@@ -46,15 +50,18 @@ export interface HandlerDeps {
 export function buildHandler(deps: HandlerDeps): RequestHandler {
   const { config, logger, observability } = deps;
   const extraFiles = deps.extraFiles ?? [];
-  return connectNodeAdapter({
+  return createRpcHandler({
+    // The peer address, for per-IP limits when a request carries no client_ip.
+    contextValues: (request) => createContextValues().set(peerAddressKey, request.socket.remoteAddress),
     routes: (router) => {
-      registerVerificationHandlers(router, deps.service, deps.shutdown);
+      registerVerificationHandlers(router, deps.service, deps.shutdown, clientAddressPolicy(config));
       registerHealth(router, { services: SERVED, isServing: deps.isServing, shutdown: deps.shutdown });
       registerAdminHandlers(router, {
         providers: deps.adapters,
         router: deps.router,
         scorer: deps.scorer,
         breakerState: (provider, channel) => deps.gateway.breakerState(provider, channel),
+        fraud: { fraud: deps.fraud, testNumbers: new Set(config.test_numbers.map((entry) => entry.number)) },
       });
       deps.extraRoutes?.(router);
       registerReflection(

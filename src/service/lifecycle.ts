@@ -5,7 +5,9 @@ import { type Channel, isFinished, type VerificationRecord } from "../verificati
 import type { CallerSignal } from "../verification/ports.js";
 import { cancel, checkCode, expire, resendTooSoon, sendingInProgress } from "../verification/transitions/index.js";
 import { validateClientIp, validateCodeFormat, validateVerificationId } from "../verification/validation.js";
+import { admitSend } from "./admit-send.js";
 import type { ServiceDeps } from "./deps.js";
+import { isTestNumber } from "./test-numbers.js";
 
 export interface CheckResult {
   approved: boolean;
@@ -16,11 +18,17 @@ export interface CheckResult {
 export async function check(deps: ServiceDeps, verificationId: string, code: string, clientIp?: string): Promise<CheckResult> {
   validateVerificationId(verificationId);
   validateCodeFormat(code);
-  await deps.limits.consumeCheck(validateClientIp(clientIp));
-  const { record, result } = await deps.writer.apply(verificationId, (current, now) => {
-    const matches = code.length === current.codeLength && deps.vault.matches(current.id, code, current.codeHash);
-    return checkCode(current, matches, now);
-  });
+  // A test number's Check is not limited: the record says whether it is one (read once, handed to the write).
+  const known = deps.testNumbers && deps.testNumbers.size > 0 ? await deps.writer.read(verificationId) : undefined;
+  if (!known || !isTestNumber(deps, known.phoneNumber)) await deps.limits.consumeCheck(validateClientIp(clientIp));
+  const { record, result } = await deps.writer.apply(
+    verificationId,
+    (current, now) => {
+      const matches = code.length === current.codeLength && deps.vault.matches(current.id, code, current.codeHash);
+      return checkCode(current, matches, now);
+    },
+    known,
+  );
   return { approved: result, verification: record };
 }
 
@@ -39,6 +47,8 @@ export async function resend(
     if (!isFinished(current.status)) await deps.writer.apply(verificationId, expire);
     throw VerifyError.failedPrecondition(`verification is ${isFinished(current.status) ? current.status : "expired"}; start a new one`);
   }
+  // A test number never sends: its one code stands.
+  if (isTestNumber(deps, current.phoneNumber)) return current;
   const target = channel ?? current.channel;
   if (deps.routes.plan(current.country, target).length === 0) {
     throw VerifyError.failedPrecondition(`no provider delivers ${target} to ${current.country}`);
@@ -46,7 +56,7 @@ export async function resend(
   const tooSoon = resendTooSoon(current, now, deps.policy);
   if (tooSoon) throw tooSoon;
   if (sendingInProgress(current, now)) return current;
-  await deps.limits.consumeSend(current.phoneNumber, ip);
+  await admitSend(deps, { phoneNumber: current.phoneNumber, country: current.country, channel: target }, ip);
   const code = unsealCode(deps, current);
   return sendCode(deps, { id: verificationId, code, channel: target, reason: { kind: "resend" }, restartRound: true, known: current, signal });
 }

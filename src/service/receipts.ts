@@ -20,7 +20,9 @@ export async function handleReceipt(deps: Pick<ServiceDeps, "store" | "writer" |
     return;
   }
   const { result } = await deps.writer.apply(record.id, (current, now) => applyReceipt(current, attemptNumber, report, now), record);
-  if (result === "not_this_attempt") {
+  if (result === "held") {
+    deps.logger.debug({ provider: report.provider, verificationId: record.id, attemptNumber }, "receipt held until the provider names the attempt's message");
+  } else if (result === "not_this_attempt") {
     deps.logger.warn(
       { provider: report.provider, providerMessageId: report.providerMessageId, verificationId: record.id, attemptNumber },
       "receipt does not match the attempt it names; ignored",

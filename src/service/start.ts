@@ -9,7 +9,9 @@ import { parsePhone } from "../verification/phone.js";
 import { type CallerSignal, DuplicateKeyError } from "../verification/ports.js";
 import { expire, neverSent, newVerification, releaseIdempotencyKey, resendVerdict } from "../verification/transitions/index.js";
 import { resolveCodeLength, startFingerprint, validateClientIp, validateIdempotencyKey, validateLocale, validateMetadata } from "../verification/validation.js";
+import { admitSend } from "./admit-send.js";
 import type { ServiceDeps } from "./deps.js";
+import { startTestNumber, testCodeFor } from "./test-numbers.js";
 
 export interface StartInput {
   phoneNumber: string;
@@ -41,6 +43,9 @@ interface StartRequest {
  * code per number).
  */
 export async function start(deps: ServiceDeps, input: StartInput, signal?: CallerSignal): Promise<VerificationRecord> {
+  // Before parsing: a test number need not be a valid one.
+  const testCode = testCodeFor(deps, input.phoneNumber);
+  if (testCode !== undefined) return startTestNumber(deps, input, testCode);
   const request = validateStart(deps, input);
   // Out of time before anything happened: nothing is created, nothing sent.
   if (signal?.aborted) throw callerGone(signal);
@@ -48,7 +53,7 @@ export async function start(deps: ServiceDeps, input: StartInput, signal?: Calle
     const replay = await replayIdempotent(deps, request.idempotencyKey, request.fingerprint, signal);
     if (replay) return replay;
   }
-  await deps.limits.consumeSend(request.phoneNumber, request.clientIp);
+  await admitSend(deps, request, request.clientIp);
   const active = await deps.store.findActiveByPhone(request.phoneNumber);
   if (active) {
     const reused = await reuseActive(deps, active, request.channel, signal);

@@ -22,14 +22,21 @@ export type VerifyErrorKind =
 export class VerifyError extends Error {
   override readonly name = "VerifyError";
 
+  /** A refusal's machine-readable reason (permission_denied), e.g. "geo_blocked"; the API sends it as google.rpc.ErrorInfo. */
+  readonly reason?: string;
+  /** The facts behind `reason`, as strings (ErrorInfo metadata). */
+  readonly metadata?: Readonly<Record<string, string>>;
+
   constructor(
     readonly kind: VerifyErrorKind,
     message: string,
     /** Extra facts a caller can act on, e.g. `{ retryAfterMs: 30000 }`. */
     readonly details: Readonly<Record<string, string | number>> = {},
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: string; metadata?: Record<string, string> },
   ) {
     super(message, options);
+    if (options?.reason !== undefined) this.reason = options.reason;
+    if (options?.metadata !== undefined) this.metadata = options.metadata;
   }
 
   static invalidArgument(message: string, details?: Record<string, string | number>): VerifyError {
@@ -46,6 +53,11 @@ export class VerifyError extends Error {
 
   static rateLimited(message: string, retryAfterMs: number): VerifyError {
     return new VerifyError("rate_limited", message, { retryAfterMs });
+  }
+
+  /** Refused by policy (the fraud guard): `reason` and `metadata` say which rule and why. */
+  static permissionDenied(message: string, reason: string, metadata: Record<string, string> = {}): VerifyError {
+    return new VerifyError("permission_denied", message, {}, { reason, metadata });
   }
 
   static unavailable(message: string, cause?: unknown): VerifyError {

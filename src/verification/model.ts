@@ -98,6 +98,21 @@ export interface Attempt {
   deliveredAt?: number;
   /** The provider's last intermediate state (queued, sent, ...), kept for debugging. */
   providerStatus?: string;
+  /**
+   * Receipts that arrived while the attempt was still being sent, before the
+   * provider's answer named its message: held (a few at most) and applied
+   * only if their message id turns out to be this attempt's.
+   */
+  heldReports?: HeldReport[];
+}
+
+/** A receipt held until its attempt's message id is known. */
+export interface HeldReport {
+  state: "delivered" | "undelivered" | "intermediate";
+  providerMessageId: string;
+  providerStatus?: string;
+  error?: string;
+  at: number;
 }
 
 /** Who may run the record's timer work, and until when (epoch ms). */

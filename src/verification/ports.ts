@@ -205,5 +205,31 @@ export interface Logger {
   error(object: object, message?: string): void;
 }
 
+// --- send guard --------------------------------------------------------------------
+
+/** A code about to be sent (by Start or Resend), as the send guard judges it. */
+export interface SendIntent {
+  phoneNumber: string;
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+  channel: Channel;
+  /** The number's other routable channels: offered when only `channel` is refused ("call me instead"). */
+  alternatives: readonly Channel[];
+}
+
+/** A send the guard admitted; `count()` records it once it has passed the rate limits too, so both count it once. */
+export interface SendPass {
+  count(): Promise<void>;
+}
+
+/**
+ * Judges a send before anything is sent (the fraud guard). `admit` throws
+ * VerifyError permission_denied, with the refusal's reason and figures, when
+ * a guard refuses; a refused send creates nothing and counts nowhere.
+ */
+export interface SendGuard {
+  admit(intent: SendIntent): Promise<SendPass>;
+}
+
 /** Sees every event after it is stored: the scorer and metrics learn from these. */
 export type EventObserver = (events: readonly VerificationEvent[]) => void;

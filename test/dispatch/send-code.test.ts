@@ -450,7 +450,8 @@ describe("sendCode: the verification finishes meanwhile", () => {
     const known = started(r);
     r.gateway.reply("sms-a", async () => {
       const now = r.store.now();
-      r.store.put({ ...now, attempts: [{ ...now.attempts[0]!, status: "undelivered" }], version: now.version + 1 });
+      const held = { state: "undelivered" as const, providerMessageId: "m", at: T0 };
+      r.store.put({ ...now, attempts: [{ ...now.attempts[0]!, heldReports: [held] }], version: now.version + 1 });
       return { ok: true, providerMessageId: "m" };
     });
 

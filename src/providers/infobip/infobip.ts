@@ -8,6 +8,7 @@ import {
   referenceFromSubpath,
   type SendResult,
   WebhookError,
+  type WebhookReport,
   type WebhookRequest,
   type WebhookResponse,
 } from "../adapter.js";
@@ -106,7 +107,7 @@ export class InfobipProvider implements ProviderAdapter {
     return { reports: (parsed as InfobipResult[]).map((result) => this.#report(result, reference)) };
   }
 
-  #report(result: InfobipResult, reference: DeliveryReport["reference"]): DeliveryReport {
+  #report(result: InfobipResult, reference: DeliveryReport["reference"]): WebhookReport {
     const state = deliveryState(result.status);
     const at = parseInfobipTime(result.doneAt ?? result.sentAt);
     const failure = result.error && result.error.id !== 0 ? result.error : undefined;

@@ -10,6 +10,7 @@ import {
   referenceFromSubpath,
   type SendResult,
   WebhookError,
+  type WebhookReport,
   type WebhookRequest,
   type WebhookResponse,
 } from "../adapter.js";
@@ -174,7 +175,9 @@ export class PlivoProvider implements ProviderAdapter {
   #answer(params: URLSearchParams, reference: AttemptReference | undefined): WebhookResponse {
     const stored = reference && this.#answers.get(answerKey(reference));
     const status = params.get("CallStatus") ?? "in-progress";
-    const reports = stored ? [this.#report(reference, { state: "intermediate", providerMessageId: callId(params), providerStatus: status })] : [];
+    const id = callId(params);
+    // The call goes on either way; only a report that names its call may touch the attempt (see #hangup).
+    const reports = stored && id ? [this.#report(reference, { state: "intermediate", providerMessageId: id, providerStatus: status })] : [];
     return { reports, status: 200, contentType: "application/xml", body: stored ? stored.xml : HANGUP_XML };
   }
 
@@ -182,11 +185,15 @@ export class PlivoProvider implements ProviderAdapter {
     if (reference) this.#forget(answerKey(reference));
     const status = params.get("CallStatus");
     if (!status) throw new WebhookError(400, "a hang-up callback needs CallStatus");
+    const id = callId(params);
+    // The path's reference is not what the signature vouches for; the call's id is what binds the
+    // receipt to the attempt it names. A report without one would change whatever attempt its URL named.
+    if (!id) throw new WebhookError(400, "a hang-up callback needs ALegRequestUUID, RequestUUID or CallUUID");
     const state = CALL_STATES[status];
     if (!state) return { reports: [] };
     const cause = params.get("HangupCause");
     const error = state === "undelivered" ? `${status}${cause ? `: ${cause}` : ""}` : undefined;
-    return { reports: [this.#report(reference, { state, providerMessageId: callId(params), providerStatus: status, error })] };
+    return { reports: [this.#report(reference, { state, providerMessageId: id, providerStatus: status, error })] };
   }
 
   #signed(request: WebhookRequest, params: URLSearchParams, options: { allowV2: boolean }): boolean {
@@ -200,10 +207,10 @@ export class PlivoProvider implements ProviderAdapter {
     return false;
   }
 
-  #report(reference: AttemptReference | undefined, fields: Pick<DeliveryReport, "state" | "providerMessageId" | "providerStatus" | "error">): DeliveryReport {
-    const report: DeliveryReport = { provider: this.name, ...fields, at: this.#context.now() };
+  /** Every report names its message: a receipt changes an attempt only when that id is the attempt's. */
+  #report(reference: AttemptReference | undefined, fields: Pick<WebhookReport, "state" | "providerMessageId" | "providerStatus" | "error">): WebhookReport {
+    const report: WebhookReport = { provider: this.name, ...fields, at: this.#context.now() };
     if (report.error === undefined) delete report.error;
-    if (report.providerMessageId === undefined) delete report.providerMessageId;
     if (reference) report.reference = reference;
     return report;
   }

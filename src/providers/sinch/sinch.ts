@@ -9,6 +9,7 @@ import {
   referenceFromSubpath,
   type SendResult,
   WebhookError,
+  type WebhookReport,
   type WebhookRequest,
   type WebhookResponse,
 } from "../adapter.js";
@@ -119,7 +120,7 @@ export class SinchProvider implements ProviderAdapter {
     return { reports: [this.#report(report, referenceFromSubpath(request.subpath))] };
   }
 
-  #report(report: RecipientDeliveryReport, reference: DeliveryReport["reference"]): DeliveryReport {
+  #report(report: RecipientDeliveryReport, reference: DeliveryReport["reference"]): WebhookReport {
     const state = deliveryState(report.status);
     const at = Date.parse(report.operator_status_at ?? report.at ?? "");
     return {

@@ -10,6 +10,7 @@ import {
   referenceFromSubpath,
   type SendResult,
   WebhookError,
+  type WebhookReport,
   type WebhookRequest,
   type WebhookResponse,
 } from "../adapter.js";
@@ -107,7 +108,7 @@ export class TelnyxProvider implements ProviderAdapter {
     return { reports: this.#reports(message, referenceFromSubpath(request.subpath), at) };
   }
 
-  #reports(message: TelnyxMessage, reference: DeliveryReport["reference"], at: number): DeliveryReport[] {
+  #reports(message: TelnyxMessage, reference: DeliveryReport["reference"], at: number): WebhookReport[] {
     const failure = message.errors?.[0];
     return message.to.map((recipient) => {
       const state = deliveryState(recipient.status);

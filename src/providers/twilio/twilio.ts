@@ -9,6 +9,7 @@ import {
   referenceFromSubpath,
   type SendResult,
   WebhookError,
+  type WebhookReport,
   type WebhookRequest,
   type WebhookResponse,
 } from "../adapter.js";
@@ -138,7 +139,7 @@ export class TwilioProvider implements ProviderAdapter {
     const state = (messageSid ? MESSAGE_STATES : CALL_STATES)[status];
     // A status Twilio adds later (or an inbound "received") is not a delivery fact: acknowledge and move on.
     if (!state) return { reports: [] };
-    const report: DeliveryReport = {
+    const report: WebhookReport = {
       provider: this.name,
       state,
       providerMessageId: sid,

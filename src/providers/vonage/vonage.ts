@@ -10,6 +10,7 @@ import {
   referenceFromSubpath,
   type SendResult,
   WebhookError,
+  type WebhookReport,
   type WebhookRequest,
   type WebhookResponse,
 } from "../adapter.js";
@@ -225,8 +226,8 @@ export class VonageProvider implements ProviderAdapter {
     }
   }
 
-  #report(request: WebhookRequest, fields: Pick<DeliveryReport, "state" | "providerMessageId" | "providerStatus" | "error">): DeliveryReport {
-    const report: DeliveryReport = { provider: this.name, ...fields, at: this.#context.now() };
+  #report(request: WebhookRequest, fields: Pick<WebhookReport, "state" | "providerMessageId" | "providerStatus" | "error">): WebhookReport {
+    const report: WebhookReport = { provider: this.name, ...fields, at: this.#context.now() };
     if (report.error === undefined) delete report.error;
     const reference = referenceFromSubpath(request.subpath);
     if (reference) report.reference = reference;

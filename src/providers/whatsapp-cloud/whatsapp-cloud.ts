@@ -2,7 +2,6 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { Channel } from "../../verification/model.js";
 import {
   type AttemptReference,
-  type DeliveryReport,
   type DeliveryState,
   type OutboundMessage,
   type ProviderAdapter,
@@ -11,6 +10,7 @@ import {
   referenceFromSubpath,
   type SendResult,
   WebhookError,
+  type WebhookReport,
   type WebhookRequest,
   type WebhookResponse,
 } from "../adapter.js";
@@ -92,7 +92,7 @@ export class WhatsAppCloudProvider implements ProviderAdapter {
 
     const notification = parseJson(request.body);
     if (!notification || !Array.isArray(notification.entry)) throw new WebhookError(400, "not a WhatsApp Business Account notification");
-    const reports: DeliveryReport[] = [];
+    const reports: WebhookReport[] = [];
     for (const entry of notification.entry as Array<{ changes?: unknown }>) {
       if (!Array.isArray(entry?.changes)) throw new WebhookError(400, "entry without changes");
       for (const change of entry.changes as Array<{ field?: unknown; value?: Record<string, unknown> }>) {
@@ -131,7 +131,7 @@ export class WhatsAppCloudProvider implements ProviderAdapter {
     return { reports: [], status: 200, contentType: "text/plain", body: challenge };
   }
 
-  #report(status: StatusUpdate): DeliveryReport {
+  #report(status: StatusUpdate): WebhookReport {
     const state = deliveryState(status.status);
     const failure = status.errors?.[0];
     const at = status.timestamp !== undefined && /^\d+$/.test(status.timestamp) ? Number(status.timestamp) * 1000 : this.#context.now();

@@ -1,7 +1,8 @@
 import type { Lease } from "../model.js";
-import { type AttemptReason, type Channel, isFinished, type PendingEvent, type SkippedProvider, type VerificationRecord } from "../model.js";
+import { type AttemptReason, type Channel, type HeldReport, isFinished, type PendingEvent, type SkippedProvider, type VerificationRecord } from "../model.js";
 import type { SendOutcome } from "../ports.js";
 import { changed, type Outcome, unchanged } from "./outcome.js";
+import { applyReceipt } from "./receipt.js";
 import { anyAccepted, copyRecord, finished, newAttempt, nextDue, sendingInProgress } from "./record.js";
 
 /** The next attempt the dispatcher chose: who, on which channel, why, and whom it passed over. */
@@ -70,6 +71,8 @@ export function recordSendOutcome(record: VerificationRecord, attemptNumber: num
   const next = copyRecord(record);
   const attempt = next.attempts[attemptNumber - 1];
   if (!attempt) return unchanged(undefined);
+  const held = attempt.heldReports ?? [];
+  delete attempt.heldReports;
   const skipped = attempt.skipped;
   if (!outcome.ok) {
     attempt.status = "rejected";
@@ -78,21 +81,38 @@ export function recordSendOutcome(record: VerificationRecord, attemptNumber: num
     if (skipped) event.skipped = skipped;
     return changed(next, [event], undefined);
   }
-  attempt.providerMessageId ??= outcome.providerMessageId;
+  // The provider's answer names the message; receipts never do that for an attempt.
+  attempt.providerMessageId = outcome.providerMessageId;
   attempt.submittedAt ??= now;
   if (attempt.status === "sending" || attempt.status === "rejected") attempt.status = "submitted";
   next.lastSendAt = now;
   next.lease = undefined;
-  const effects: { kind: "wake_timers" }[] = [];
   if (!isFinished(next.status)) {
-    if (attempt.status === "delivered") next.status = "delivered";
-    else if (next.status === "pending") next.status = "submitted";
-    next.dueAt = attempt.status === "undelivered" ? now : nextDue(next, deliveryWindowMs);
-    if (next.dueAt <= now) effects.push({ kind: "wake_timers" });
+    if (next.status === "pending") next.status = "submitted";
+    next.dueAt = nextDue(next, deliveryWindowMs);
   }
   const event: PendingEvent = { type: "submitted", provider: attempt.provider, attemptNumber };
   if (skipped) event.skipped = skipped;
-  return changed(next, [event], undefined, effects);
+  const accepted = changed(next, [event], undefined, next.dueAt !== undefined && next.dueAt <= now ? [{ kind: "wake_timers" }] : []);
+  return applyHeld(accepted, attemptNumber, held, now);
+}
+
+/** Receipts that overtook the provider's answer, applied now that the attempt's message id is known; others were not ours. */
+function applyHeld(accepted: Outcome<void>, attemptNumber: number, held: readonly HeldReport[], now: number): Outcome<void> {
+  if (!("record" in accepted)) return accepted;
+  let { record } = accepted;
+  const events = [...accepted.events];
+  const effects = [...accepted.effects];
+  const attempt = record.attempts[attemptNumber - 1]!;
+  for (const report of held) {
+    if (report.providerMessageId !== attempt.providerMessageId) continue;
+    const applied = applyReceipt(record, attemptNumber, { ...report, provider: attempt.provider }, now);
+    if (!("record" in applied)) continue;
+    record = applied.record;
+    events.push(...applied.events);
+    for (const effect of applied.effects) if (!effects.some((e) => e.kind === effect.kind)) effects.push(effect);
+  }
+  return changed(record, events, undefined, effects);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { DeliveryReport } from "../../../src/verification/ports.js";
-import { applyReceipt, attemptForReport } from "../../../src/verification/transitions/receipt.js";
+import { applyReceipt, attemptForReport, MAX_HELD_REPORTS } from "../../../src/verification/transitions/receipt.js";
 import { attempt, frozen, record, submitted, T0, TTL, WINDOW } from "../support/builders.js";
 
 const NOW = T0 + 10_000;
@@ -36,11 +36,8 @@ describe("applyReceipt: reports that do not concern the attempt", () => {
     expect(applyReceipt(submitted(), 1, report("delivered", { providerMessageId: "m-9" }), NOW)).toEqual({ unchanged: true, result: "not_this_attempt" });
   });
 
-  test("a report without a message id is applied to the attempt it names, which keeps its message id", () => {
-    expect(applyReceipt(submitted(), 1, report("delivered", { providerMessageId: undefined }), NOW)).toMatchObject({
-      result: "applied",
-      record: { status: "delivered", attempts: [{ status: "delivered", providerMessageId: "m-1" }] },
-    });
+  test("a report without a message id changes nothing: only the message id binds a receipt to its attempt", () => {
+    expect(applyReceipt(submitted(), 1, report("delivered", { providerMessageId: undefined }), NOW)).toEqual({ unchanged: true, result: "not_this_attempt" });
   });
 });
 
@@ -58,15 +55,35 @@ describe("applyReceipt: intermediate", () => {
     });
   });
 
-  test("learns the message id of an attempt that had none yet", () => {
+  test("a report for an attempt still being sent is held, not applied: its message id is not known yet", () => {
     const sending = frozen(record({ status: "pending", attempts: [attempt({ number: 1, status: "sending" })] }));
 
-    const outcome = applyReceipt(sending, 1, report("intermediate", { providerMessageId: "m-new", providerStatus: "queued" }), NOW);
+    const early = report("delivered", { providerMessageId: "m-new", providerStatus: "DELIVRD" });
+    const outcome = applyReceipt(sending, 1, early, NOW);
 
-    expect(outcome).toMatchObject({
-      record: { status: "pending", attempts: [{ status: "sending", providerMessageId: "m-new", providerStatus: "queued" }] },
+    expect(outcome).toEqual({
+      record: {
+        ...sending,
+        attempts: [
+          { ...sending.attempts[0]!, heldReports: [{ state: "delivered", providerMessageId: "m-new", providerStatus: "DELIVRD", error: undefined, at: early.at }] },
+        ],
+      },
       events: [],
+      effects: [],
+      result: "held",
     });
+  });
+
+  test("at most MAX_HELD_REPORTS are held per attempt, and none for an attempt that was never accepted", () => {
+    let current = record({ status: "pending", attempts: [attempt({ number: 1, status: "sending" })] });
+    for (let i = 0; i < MAX_HELD_REPORTS; i++) {
+      const outcome = applyReceipt(current, 1, report("intermediate", { providerMessageId: `m-${i}` }), NOW);
+      if (!("record" in outcome)) throw new Error("expected the report to be held");
+      current = outcome.record;
+    }
+    expect(applyReceipt(current, 1, report("intermediate", { providerMessageId: "m-extra" }), NOW)).toEqual({ unchanged: true, result: "not_this_attempt" });
+    const rejected = record({ attempts: [attempt({ number: 1, status: "rejected" })] });
+    expect(applyReceipt(rejected, 1, report("delivered", { providerMessageId: "m-1" }), NOW)).toEqual({ unchanged: true, result: "not_this_attempt" });
   });
 
   test("the same intermediate status again changes nothing", () => {
@@ -75,40 +92,10 @@ describe("applyReceipt: intermediate", () => {
     expect(applyReceipt(current, 1, report("intermediate", { providerStatus: "queued" }), NOW)).toEqual({ unchanged: true, result: "applied" });
   });
 
-  test("the same intermediate status without a message id, for an attempt without one, changes nothing", () => {
-    const current = record({ attempts: [attempt({ number: 1, status: "sending", providerStatus: "queued" })] });
-
-    expect(applyReceipt(current, 1, report("intermediate", { providerStatus: "queued", providerMessageId: undefined }), NOW)).toEqual({
-      unchanged: true,
-      result: "applied",
-    });
-  });
-
-  test("the same intermediate status that teaches a message id writes only the id", () => {
-    const current = frozen(record({ attempts: [attempt({ number: 1, providerStatus: "queued" })] }));
-
-    const outcome = applyReceipt(current, 1, report("intermediate", { providerStatus: "queued", providerMessageId: "m-7" }), NOW);
-
-    expect(outcome).toEqual({
-      record: { ...current, attempts: [{ ...current.attempts[0]!, providerMessageId: "m-7" }] },
-      events: [],
-      effects: [],
-      result: "applied",
-    });
-  });
-
   test.each(["delivered", "undelivered"] as const)("a late intermediate status never moves a %s attempt back", (status) => {
     const current = record({ attempts: [attempt({ number: 1, status, providerMessageId: "m-1", providerStatus: "FINAL" })] });
 
     expect(applyReceipt(current, 1, report("intermediate", { providerStatus: "sent" }), NOW)).toEqual({ unchanged: true, result: "applied" });
-  });
-
-  test.each(["delivered", "undelivered"] as const)("a late intermediate status on a %s attempt still records a message id it learns", (status) => {
-    const current = record({ attempts: [attempt({ number: 1, status, providerStatus: "FINAL" })] });
-
-    const outcome = applyReceipt(current, 1, report("intermediate", { providerStatus: "sent", providerMessageId: "m-late" }), NOW);
-
-    expect(outcome).toMatchObject({ record: { attempts: [{ status, providerStatus: "FINAL", providerMessageId: "m-late" }] }, events: [], result: "applied" });
   });
 });
 

@@ -184,24 +184,45 @@ describe("recordSendOutcome: accepted", () => {
     });
   });
 
-  test("a delivered receipt that overtook the provider's answer is kept, and the verification is delivered, due at expiry", () => {
-    const overtaken = sending({ attempts: [attempt({ number: 1, status: "delivered", providerMessageId: "m-1", deliveredAt: NOW - 1 })] });
+  test("a held delivered receipt for the message the provider names is applied with the answer: delivered, due at expiry", () => {
+    const held = { state: "delivered" as const, providerMessageId: "m-1", providerStatus: "DELIVRD", at: NOW - 1 };
+    const overtaken = frozen(sending({ attempts: [attempt({ number: 1, status: "sending", heldReports: [held] })] }));
 
-    const outcome = recordSendOutcome(overtaken, 1, { ok: true, providerMessageId: "m-other" }, NOW, WINDOW);
+    const outcome = recordSendOutcome(overtaken, 1, { ok: true, providerMessageId: "m-1" }, NOW, WINDOW);
 
     expect(outcome).toMatchObject({
-      record: { status: "delivered", dueAt: T0 + TTL, attempts: [{ status: "delivered", providerMessageId: "m-1", submittedAt: NOW }] },
+      record: { status: "delivered", dueAt: T0 + TTL, attempts: [{ status: "delivered", providerMessageId: "m-1", submittedAt: NOW, deliveredAt: NOW - 1 }] },
+      events: [{ type: "submitted" }, { type: "delivered", attemptNumber: 1 }],
       effects: [],
+    });
+    expect("record" in outcome && outcome.record.attempts[0]!.heldReports).toBeUndefined();
+  });
+
+  test("a held undelivered receipt for the named message makes failover due at once", () => {
+    const held = { state: "undelivered" as const, providerMessageId: "m-1", error: "30003", at: NOW - 1 };
+    const overtaken = sending({ attempts: [attempt({ number: 1, status: "sending", heldReports: [held] })] });
+
+    expect(recordSendOutcome(overtaken, 1, { ok: true, providerMessageId: "m-1" }, NOW, WINDOW)).toMatchObject({
+      record: { status: "submitted", dueAt: NOW, attempts: [{ status: "undelivered", error: { kind: "undelivered", message: "30003" } }] },
+      events: [{ type: "submitted" }, { type: "undelivered" }],
+      effects: [{ kind: "wake_timers" }],
     });
   });
 
-  test("an undelivered receipt that overtook the answer is kept, and failover is due at once", () => {
-    const overtaken = sending({ attempts: [attempt({ number: 1, status: "undelivered" })] });
+  test("held receipts for another message are dropped unapplied, and a refusal drops them all", () => {
+    const held = { state: "delivered" as const, providerMessageId: "m-someone-else", at: NOW - 1 };
+    const overtaken = sending({ attempts: [attempt({ number: 1, status: "sending", heldReports: [held] })] });
 
-    expect(recordSendOutcome(overtaken, 1, { ok: true, providerMessageId: "m-1" }, NOW, WINDOW)).toMatchObject({
-      record: { status: "submitted", dueAt: NOW, attempts: [{ status: "undelivered" }] },
-      effects: [{ kind: "wake_timers" }],
+    const accepted = recordSendOutcome(overtaken, 1, { ok: true, providerMessageId: "m-1" }, NOW, WINDOW);
+    expect(accepted).toMatchObject({
+      record: { status: "submitted", attempts: [{ status: "submitted", providerMessageId: "m-1" }] },
+      events: [{ type: "submitted" }],
     });
+    expect("record" in accepted && accepted.record.attempts[0]!.heldReports).toBeUndefined();
+
+    const refused = recordSendOutcome(overtaken, 1, { ok: false, error: { kind: "no_route", message: "x" } }, NOW, WINDOW);
+    expect("record" in refused && refused.record.attempts[0]).toMatchObject({ status: "rejected" });
+    expect("record" in refused && refused.record.attempts[0]!.heldReports).toBeUndefined();
   });
 
   test("a resend accepted after another attempt was delivered leaves the verification delivered", () => {
@@ -229,11 +250,11 @@ describe("recordSendOutcome: accepted", () => {
     expect(recordSendOutcome(rejected, 1, { ok: true, providerMessageId: "m-1" }, NOW, WINDOW)).toMatchObject({ record: { attempts: [{ status: "submitted" }] } });
   });
 
-  test("keeps the first message id and submission time of an attempt sent again", () => {
+  test("an attempt sent again keeps its first submission time; the provider's answer names the message", () => {
     const again = sending({ attempts: [attempt({ number: 1, status: "sending", providerMessageId: "m-first", submittedAt: T0 })] });
 
     expect(recordSendOutcome(again, 1, { ok: true, providerMessageId: "m-second" }, NOW, WINDOW)).toMatchObject({
-      record: { attempts: [{ providerMessageId: "m-first", submittedAt: T0 }], dueAt: T0 + WINDOW, lastSendAt: NOW },
+      record: { attempts: [{ providerMessageId: "m-second", submittedAt: T0 }], dueAt: T0 + WINDOW, lastSendAt: NOW },
       effects: [{ kind: "wake_timers" }],
     });
   });

@@ -1,0 +1,244 @@
+import type { DescMessage } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  type ContextValues,
+  createConnectRouter,
+  createContextKey,
+  createContextValues,
+  type Interceptor,
+} from "@connectrpc/connect";
+import {
+  type Compression,
+  compressedFlag,
+  createAsyncIterable,
+  encodeEnvelope,
+  readAllBytes,
+  type UniversalHandler,
+  type UniversalServerResponse,
+} from "@connectrpc/connect/protocol";
+import { codeToHttpStatus, errorFromJsonBytes, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
+import { findTrailerError, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
+import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import type { RequestHandler } from "./http-server.js";
+
+export interface RpcHandlerOptions {
+  routes(router: ConnectRouter): void;
+  interceptors?: Interceptor[];
+  readMaxBytes?: number;
+  /** Answers every path that is not an RPC; 404 when absent. */
+  fallback?: RequestHandler;
+  /** Called once per request; each call must return a new ContextValues. */
+  contextValues?: (request: Parameters<RequestHandler>[0]) => ContextValues;
+}
+
+/**
+ * What connect-node's `connectNodeAdapter` does (every protocol, gzip and
+ * brotli), plus one thing it cannot: a request the library fails to decode is
+ * answered INVALID_ARGUMENT with a message of ours, in every protocol, where
+ * the library would answer INTERNAL with its parser's text. JSON is read as the
+ * protobuf JSON spec says: unknown fields and enum names are refused.
+ *
+ * A faster path for one protocol can be put in front of `paths.get` without
+ * touching the rest; it owes clients the same answer for undecodable input.
+ *
+ * @example
+ * http2.createServer(createRpcHandler({ routes: (router) => router.service(VerificationService, impl) }));
+ */
+export function createRpcHandler(options: RpcHandlerOptions): RequestHandler {
+  const acceptCompression = [compressionGzip, compressionBrotli];
+  const router = createConnectRouter({
+    acceptCompression,
+    readMaxBytes: options.readMaxBytes,
+    jsonOptions: { ignoreUnknownFields: false },
+    interceptors: [markDecoded, ...(options.interceptors ?? [])],
+  });
+  options.routes(router);
+  const paths = new Map<string, UniversalHandler>();
+  for (const handler of router.handlers) {
+    paths.set(handler.requestPath, answerUndecodable(handler, acceptCompression));
+  }
+  const fallback = options.fallback ?? notFound;
+  return (request, response) => {
+    const handler = paths.get(request.url?.split("?", 2)[0] ?? "");
+    if (!handler) {
+      fallback(request, response);
+      return;
+    }
+    // Throws on a request with no authority (HTTP/1.0 without Host); inside a request listener that would end the process.
+    let universalRequest: ReturnType<typeof universalRequestFromNodeRequest>;
+    try {
+      universalRequest = universalRequestFromNodeRequest(request, response, undefined, options.contextValues?.(request));
+    } catch {
+      response.statusCode = 400;
+      response.end();
+      return;
+    }
+    handler(universalRequest)
+      .then((universalResponse) => universalResponseToNodeResponse(universalResponse, response))
+      .catch((reason: unknown) => {
+        if (ConnectError.from(reason).code === Code.Aborted) return;
+        console.error(`handler for rpc ${handler.method.name} of ${handler.service.typeName} failed`, reason);
+      });
+  };
+}
+
+const notFound: RequestHandler = (_request, response) => {
+  response.statusCode = 404;
+  response.end();
+};
+
+/** Set once a request reaches the interceptors, which only a decoded request (or a stream's first read) does. */
+const decodeState = createContextKey<{ reachedInterceptors: boolean } | undefined>(undefined, {
+  description: "verifyd: did the request reach the interceptors",
+});
+
+/**
+ * A unary request is decoded before any interceptor runs, so the only sign of
+ * a decode failure there is that the interceptors were never reached. A
+ * streaming request is decoded while it is read, inside the chain, so its
+ * failures are translated where they are thrown and every interceptor sees ours.
+ */
+const markDecoded: Interceptor = (next) => (request) => {
+  const state = request.contextValues.get(decodeState);
+  if (state) state.reachedInterceptors = true;
+  if (!request.stream) return next(request);
+  return next({ ...request, message: translateUndecodable(request.message, request.method.input) });
+};
+
+async function* translateUndecodable<T>(messages: AsyncIterable<T>, input: DescMessage): AsyncIterable<T> {
+  try {
+    yield* messages;
+  } catch (error) {
+    throw (error instanceof ConnectError && undecodable(error, input)) || error;
+  }
+}
+
+/** The library's errors for a body it could not read as the method's input: framing, decompression, binary and JSON parsing. */
+const UNDECODABLE: readonly { code: Code; prefix: string }[] = [
+  { code: Code.Internal, prefix: "parse binary: " },
+  { code: Code.Internal, prefix: "received compressed envelope, but do not know how to decompress" },
+  { code: Code.InvalidArgument, prefix: "cannot decode " },
+  { code: Code.InvalidArgument, prefix: "decompression failed" },
+  { code: Code.InvalidArgument, prefix: "protocol error: incomplete envelope" },
+  { code: Code.InvalidArgument, prefix: "protocol error: promised " },
+  { code: Code.InvalidArgument, prefix: "unexpected end flag" },
+];
+
+/** Our answer for a library decode error, naming the field where the library did; undefined for any other error. */
+export function undecodable(error: ConnectError, input: DescMessage): ConnectError | undefined {
+  const text = error.rawMessage;
+  if (!UNDECODABLE.some(({ code, prefix }) => error.code === code && text.startsWith(prefix))) return undefined;
+  const field = fieldIn(text, input);
+  const message = `the request body is not a valid ${input.typeName}${field ? ` (${field})` : ""}`;
+  return new ConnectError(message, Code.InvalidArgument, undefined, undefined, error);
+}
+
+function fieldIn(text: string, input: DescMessage): string | undefined {
+  const field = /^cannot decode field [\w.]+\.(\w+) from JSON: /.exec(text)?.[1];
+  if (field) return `field "${field}"`;
+  // The key is the client's own text: echoed only when it looks like a field name.
+  const key = /^cannot decode message [\w.]+ from JSON: key "(\w{1,64})" is unknown$/.exec(text)?.[1];
+  if (key) return `unknown field "${key}"`;
+  // An unknown enum name names only the enum; the input's one field of that enum is the one meant.
+  const enumName = /^cannot decode enum ([\w.]+) from JSON: /.exec(text)?.[1];
+  const fields = input.fields.filter((candidate) => candidate.enum?.typeName === enumName);
+  return enumName && fields.length === 1 ? `field "${fields[0]!.name}"` : undefined;
+}
+
+/** Wraps a library handler so that its answer to an undecodable request is ours, whatever the protocol. */
+function answerUndecodable(handler: UniversalHandler, codecs: readonly Compression[]): UniversalHandler {
+  const input = handler.method.input;
+  const guarded = async (request: Parameters<UniversalHandler>[0]) => {
+    const state = { reachedInterceptors: false };
+    const contextValues = request.contextValues ?? createContextValues();
+    contextValues.set(decodeState, state);
+    const response = await handler({ ...request, contextValues });
+    // Past the interceptors the request was decoded (or is a stream, translated at the source).
+    if (state.reachedInterceptors) return response;
+    const contentType = response.header?.get("content-type") ?? "";
+    const rewrite = { input, codecs };
+    if (contentType.startsWith("application/grpc-web")) return rewriteGrpcWeb(response, rewrite);
+    if (contentType.startsWith("application/grpc")) return rewriteGrpc(response, input);
+    if (contentType.startsWith("application/json") && response.status !== 200) return rewriteConnectUnary(response, rewrite);
+    return response;
+  };
+  const { service, method, requestPath, protocolNames, allowedMethods, supportedContentType } = handler;
+  return Object.assign(guarded, { service, method, requestPath, protocolNames, allowedMethods, supportedContentType });
+}
+
+interface Rewrite {
+  input: DescMessage;
+  codecs: readonly Compression[];
+}
+
+/** An error body is already in memory and may echo a request of up to readMaxBytes: the cap is only the library's own. */
+const ERROR_BODY_LIMIT = 0xffffffff;
+
+/** gRPC: the status is in the trailers, which the library fills as the body ends. */
+function rewriteGrpc(response: UniversalServerResponse, input: DescMessage): UniversalServerResponse {
+  const { trailer, body } = response;
+  if (!trailer) return response;
+  async function* fixedAtEnd() {
+    if (body) yield* body;
+    const error = findTrailerError(trailer!);
+    const ours = error && undecodable(error, input);
+    if (ours) setTrailerStatus(trailer!, ours);
+  }
+  return { ...response, body: fixedAtEnd() };
+}
+
+/**
+ * gRPC-Web: the status is a trailer frame in the body. Before the interceptors
+ * nothing else was written, so the body is that one frame (compressed when large).
+ */
+function rewriteGrpcWeb(response: UniversalServerResponse, rewrite: Rewrite): UniversalServerResponse {
+  const { body } = response;
+  if (!body) return response;
+  const codec = rewrite.codecs.find((candidate) => candidate.name === response.header?.get("grpc-encoding"));
+  async function* rewritten() {
+    const bytes = await readAllBytes(body!, ERROR_BODY_LIMIT);
+    yield (await ourTrailerFrame(bytes, codec, rewrite)) ?? bytes;
+  }
+  return { ...response, body: rewritten() };
+}
+
+async function ourTrailerFrame(bytes: Uint8Array, codec: Compression | undefined, rewrite: Rewrite): Promise<Uint8Array | undefined> {
+  if (bytes.byteLength < 5) return undefined;
+  const flags = bytes[0]!;
+  const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(1);
+  if ((flags & trailerFlag) === 0 || 5 + length !== bytes.byteLength) return undefined;
+  let data = bytes.subarray(5);
+  if (flags & compressedFlag) {
+    if (!codec) return undefined;
+    data = await codec.decompress(data, ERROR_BODY_LIMIT);
+  }
+  const trailer = trailerParse(data);
+  const error = findTrailerError(trailer);
+  const ours = error && undecodable(error, rewrite.input);
+  if (!ours) return undefined;
+  return encodeEnvelope(trailerFlag, trailerSerialize(setTrailerStatus(trailer, ours)));
+}
+
+/** Connect unary: the status is the HTTP status, the error a JSON body (compressed when large). */
+async function rewriteConnectUnary(response: UniversalServerResponse, rewrite: Rewrite): Promise<UniversalServerResponse> {
+  if (!response.body || !response.header) return response;
+  const header = response.header;
+  const original = await readAllBytes(response.body, ERROR_BODY_LIMIT);
+  let bytes = original;
+  const encoding = header.get("content-encoding");
+  if (encoding) {
+    const codec = rewrite.codecs.find((candidate) => candidate.name === encoding);
+    if (!codec) return { ...response, body: createAsyncIterable([original]) };
+    bytes = await codec.decompress(original, ERROR_BODY_LIMIT);
+  }
+  const error = errorFromJsonBytes(bytes, undefined, new ConnectError("unreadable error body", Code.Unknown));
+  const ours = undecodable(error, rewrite.input);
+  if (!ours) return { ...response, body: createAsyncIterable([original]) };
+  const json = errorToJsonBytes(ours, undefined);
+  header.delete("content-encoding");
+  header.set("content-length", String(json.byteLength));
+  return { ...response, status: codeToHttpStatus(ours.code), header, body: createAsyncIterable([json]) };
+}

@@ -1,0 +1,13 @@
+import type { Channel } from "../verification/model.js";
+import type { ServiceDeps } from "./deps.js";
+
+/**
+ * Lets a send through the fraud guard and the rate limits, in that order,
+ * and only then has the guard count it: a send refused by either counts in
+ * neither, and one that goes out counts once in each.
+ */
+export async function admitSend(deps: ServiceDeps, send: { phoneNumber: string; country: string; channel: Channel }, clientIp: string | undefined): Promise<void> {
+  const pass = await deps.guard?.admit({ ...send, alternatives: deps.routes.otherRoutableChannels(send.country, send.channel) });
+  await deps.limits.consumeSend(send.phoneNumber, clientIp);
+  await pass?.count();
+}
