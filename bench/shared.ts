@@ -66,6 +66,12 @@ export interface BenchConfigOptions {
   logLevel?: string;
   /** false: no provider statistics and table-order routing (the "scoring off" comparison). */
   scoring?: boolean;
+  /**
+   * fraud.mode; "off" unless given: the throughput benchmarks send to many
+   * numbers of few ranges and never verify, which is what the guard refuses
+   * (bench/pumping.ts measures the guard's own cost).
+   */
+  fraud?: "enforce" | "monitor" | "off";
 }
 
 /**
@@ -88,6 +94,7 @@ rate_limits:
   check_per_ip: { limit: 1000000000, window: 10m }
 log: { level: ${options.logLevel ?? "warn"} }
 scoring: { enabled: ${options.scoring ?? true} }
+fraud: { mode: ${options.fraud ?? "off"} }
 providers:
   - name: sim-a
     type: simulator

@@ -10,6 +10,7 @@ import type { ProviderStats, Scorer } from "../routing/scorer.js";
 import { VerifyError } from "../verification/errors.js";
 import type { Channel } from "../verification/model.js";
 import { parsePhone } from "../verification/phone.js";
+import { type FraudAdminDeps, fraudAdminMethods } from "./fraud-admin-handlers.js";
 import { channelFromProto, channelToProto } from "./to-proto.js";
 
 export interface AdminDeps {
@@ -17,6 +18,8 @@ export interface AdminDeps {
   router: Router;
   scorer: Scorer;
   breakerState(provider: string, channel: Channel): DomainBreakerState;
+  /** ExplainRisk, ListBlocks, Unblock. */
+  fraud: Omit<FraudAdminDeps, "routes">;
 }
 
 const BREAKER: Record<DomainBreakerState, BreakerState> = {
@@ -31,9 +34,10 @@ const STRATEGY: Record<DomainStrategy, RoutingStrategy> = {
   cost: RoutingStrategy.COST,
 };
 
-/** verify.admin.v1.AdminService: provider health and route explanations. */
+/** verify.admin.v1.AdminService: provider health, route explanations, and the fraud guard's decisions and blocks. */
 export function registerAdminHandlers(router: ConnectRouter, deps: AdminDeps): void {
   router.service(AdminService, {
+    ...fraudAdminMethods({ ...deps.fraud, routes: deps.router }),
     async listProviders() {
       const all = deps.scorer.allStats();
       const peersOf = (stats: ProviderStats) => all.filter((peer) => peer.country === stats.country && peer.channel === stats.channel);

@@ -1,4 +1,6 @@
+import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { VerifyError, type VerifyErrorKind } from "../verification/errors.js";
 import type { Logger } from "../verification/ports.js";
 
@@ -43,10 +45,19 @@ export function toConnectError(error: unknown, logger: Logger, procedure: string
     if (error.kind === "internal" || error.kind === "unavailable") {
       logger.error({ err: error.cause ?? error, procedure }, error.message);
     }
-    return new ConnectError(error.message, codeFor(error.kind), metadata, undefined, error);
+    return new ConnectError(error.message, codeFor(error.kind), metadata, errorDetails(error), error);
   }
   logger.error({ err: error, procedure }, "unexpected error");
   return new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+}
+
+/** The domain for every google.rpc.ErrorInfo verifyd sends. */
+export const ERROR_DOMAIN = "verifyd";
+
+/** A refusal with a reason (the fraud guard's) travels as google.rpc.ErrorInfo: reason, and its figures as metadata. */
+function errorDetails(error: VerifyError) {
+  if (error.reason === undefined) return undefined;
+  return [{ desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason: error.reason, domain: ERROR_DOMAIN, metadata: { ...error.metadata } }) }];
 }
 
 /** Applies toConnectError to every RPC, unary and streaming alike. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { fraudSchema, testNumbersSchema } from "../fraud/config.js";
 import { PROVIDER_CONFIG_SCHEMAS } from "../providers/catalog.js";
 import { duration } from "../schema/zod-types.js";
 import { storeModule } from "../store/catalog.js";
@@ -109,6 +110,10 @@ export const configSchema = z
         token: z.string().min(16, "admin.token must be at least 16 characters").optional(),
       })
       .default({}),
+    /** The fraud guard: geo permissions, number types, prefix velocity, the conversion guard (src/fraud/config.ts). */
+    fraud: fraudSchema,
+    /** Numbers that are never sent to and approve a fixed code: for app-store review and QA. */
+    test_numbers: testNumbersSchema,
     routing: z.strictObject({
       /** static: the table as written; score: the table reordered by score; cost: cheapest per success. */
       strategy: z.enum(["static", "score", "cost"]).default("score"),

@@ -4,6 +4,7 @@ import type { DescFile } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { Config } from "../config/schema.js";
 import type { TimerLoop } from "../dispatch/timer-loop.js";
+import type { FraudGuard } from "../fraud/fraud-guard.js";
 import type { BreakerBoard } from "../gateway/breakers.js";
 import type { ProviderAdapter } from "../providers/adapter.js";
 import type { Router } from "../routing/router.js";
@@ -16,6 +17,7 @@ import { startTelemetry, type Telemetry } from "../telemetry/telemetry.js";
 import { type Clock, systemClock } from "../verification/clock.js";
 import { cryptoRandom, type RandomSource } from "../verification/codes.js";
 import type { VerificationStore } from "../verification/ports.js";
+import { hostPort, isLoopback, selfUrl } from "./address.js";
 import { buildProviders } from "./build-providers.js";
 import { buildRouting } from "./build-routing.js";
 import { buildVerification, codeSecret } from "./build-verification.js";
@@ -51,6 +53,8 @@ export interface App {
   readonly scorer: Scorer;
   readonly breakers: BreakerBoard;
   readonly router: Router;
+  /** The fraud guard (its decisions, blocks and shared state). */
+  readonly fraud: FraudGuard;
   /** Graceful stop: stop accepting, finish in-flight calls, end Watch streams, stop timers. */
   close(): Promise<void>;
 }
@@ -63,8 +67,8 @@ export interface App {
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.log.level);
   const clock = options.clock ?? systemClock;
-  const server = await listen(options.port ?? config.server.port, options.host ?? config.server.host);
-  const url = `http://${server.host === "0.0.0.0" || server.host === "::" ? "127.0.0.1" : server.host}:${server.port}`;
+  const server = await listen(options.port ?? config.server.port, options.host ?? config.server.host, config.server);
+  const url = selfUrl(server.scheme, server.host, server.port);
   const publicUrl = config.server.public_url?.replace(/\/+$/, "") ?? url;
   const created = await createStore(config.store, { now: () => clock.now(), logger });
   const telemetry = options.telemetry ?? startTelemetry();
@@ -82,6 +86,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       service: parts.verification.service,
       router: parts.routing.router,
       scorer: parts.routing.scorer,
+      fraud: parts.verification.fraud,
       adapters: parts.providers.adapters,
       gateway: parts.providers.gateway,
       publicUrl,
@@ -94,7 +99,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const { providers, routing, verification } = parts;
   verification.timers.start();
   routing.scoreSync?.start();
-  logger.info({ url, providers: [...providers.adapters.keys()], store: config.store.type }, "verifyd listening");
+  announce(logger, server, { providers: providers.adapters, store: config.store.type });
 
   const close = once(async () => {
     draining.now = true;
@@ -105,6 +110,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     for (const adapter of providers.adapters.values()) await adapter.close?.();
     // Before the store closes: what this instance recorded since the last round is sent on the way out.
     await routing.scoreSync?.stop();
+    await verification.fraud.close();
     await store.close();
     if (!options.telemetry) await telemetry.shutdown();
     logger.info({}, "verifyd stopped");
@@ -119,6 +125,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     scorer: routing.scorer,
     breakers: providers.gateway.breakers,
     router: routing.router,
+    fraud: verification.fraud,
     close,
   };
 }
@@ -161,9 +168,33 @@ function buildSubsystems(
     secret: codeSecret(config, logger),
     observability,
     onTimerLateness: options.onTimerLateness,
+    fraudState: created.fraudState,
   });
   inbox.connect(verification.service);
   return { inbox, observability, providers, routing, verification };
+}
+
+/**
+ * The "verifyd listening" line, with the address actually bound (and, in
+ * ready_ms, the time from the start of the process: for an embedded app, of
+ * the process that embeds it); a warning when the simulators' outbox, codes
+ * included, is reachable from other machines.
+ */
+function announce(
+  logger: AppLogger,
+  server: { host: string; port: number; scheme: string },
+  served: { providers: ReadonlyMap<string, ProviderAdapter>; store: string },
+): void {
+  const address = hostPort(server.host, server.port);
+  const url = selfUrl(server.scheme, server.host, server.port);
+  logger.info({ address, url, providers: [...served.providers.keys()], store: served.store, ready_ms: Math.round(performance.now()) }, "verifyd listening");
+  if (!isLoopback(server.host) && [...served.providers.values()].some((adapter) => adapter.outbox)) {
+    logger.warn(
+      { address },
+      `simulated providers are configured, and GET /sim/outbox shows every message they "sent", codes included, to whoever reaches ${address}: ` +
+        "bind server.host to 127.0.0.1, or configure real providers",
+    );
+  }
 }
 
 /** The first call runs `fn`; later calls get the same promise. */

@@ -1,18 +1,22 @@
 import { randomBytes } from "node:crypto";
 import type { Config } from "../config/schema.js";
 import { TimerLoop } from "../dispatch/timer-loop.js";
+import type { FraudGuard } from "../fraud/fraud-guard.js";
+import type { FraudState, FraudWindows } from "../fraud/state.js";
 import { type LimiterFactory, RateLimits } from "../limits/rate-limits.js";
 import { MessageRenderer } from "../messages/templates.js";
 import { VerificationService } from "../service/verification-service.js";
-import type { AppTelemetry } from "../telemetry/app-telemetry.js";
+import { type AppTelemetry, composeObservers } from "../telemetry/app-telemetry.js";
 import { CodeVault } from "../verification/codes.js";
 import type { VerificationPolicy } from "../verification/policy.js";
 import type { Clock, EventObserver, Logger, ProviderGateway, RandomSource, RouteSource, VerificationStore } from "../verification/ports.js";
 import { RecordWriter } from "../verification/record-writer.js";
+import { buildFraudGuard, testNumbersOf, withoutTestNumbers } from "./build-fraud.js";
 
 export interface BuiltVerification {
   service: VerificationService;
   timers: TimerLoop;
+  fraud: FraudGuard;
 }
 
 /** The `policy` and `messages` config as the domain reads them. */
@@ -48,13 +52,19 @@ export function buildVerification(
     logger: Logger;
     instanceId: string;
     secret: string;
-    observability: Pick<AppTelemetry, "detached" | "currentTraceContext" | "traceTimers" | "onTimerLateness">;
+    observability: Pick<AppTelemetry, "detached" | "currentTraceContext" | "traceTimers" | "onTimerLateness" | "onFraudDecision">;
     onTimerLateness?: (lateMs: number) => void;
+    /** The store's shared fraud state (CreatedStore.fraudState). */
+    fraudState: (windows: FraudWindows) => FraudState;
   },
 ): BuiltVerification {
   const { clock, observability } = deps;
   const wake = observability.detached(() => timers.wake());
-  const writer = new RecordWriter({ store: deps.store, clock, observer: deps.observer, perform: () => wake() });
+  const fraud = buildFraudGuard(config, { fraudState: deps.fraudState, clock, logger: deps.logger, onDecision: observability.onFraudDecision });
+  const guarding = fraud.settings.mode !== "off";
+  const testNumbers = testNumbersOf(config, deps.logger);
+  const observer = withoutTestNumbers(composeObservers(deps.observer, guarding ? (events) => fraud.observe(events) : undefined), testNumbers);
+  const writer = new RecordWriter({ store: deps.store, clock, observer, perform: () => wake() });
   const service = new VerificationService({
     writer,
     store: deps.store,
@@ -74,6 +84,8 @@ export function buildVerification(
     instanceId: deps.instanceId,
     leaseMs: config.timers.lease,
     currentTraceContext: observability.currentTraceContext,
+    guard: guarding ? fraud : undefined,
+    testNumbers,
   });
   const timers = new TimerLoop(
     deps.store,
@@ -88,7 +100,7 @@ export function buildVerification(
       onError: (error, record) => deps.logger.error({ err: error, verificationId: record?.id }, "timer work failed"),
     },
   );
-  return { service, timers };
+  return { service, timers, fraud };
 }
 
 /** The code key: configured, or (one instance only) a random one for this process, with a warning. */

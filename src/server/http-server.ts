@@ -1,12 +1,22 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import type { Config } from "../config/schema.js";
+import { boundResponseBuffer } from "./backpressure.js";
+import { createTlsRouter, type ProtocolServers, routeByPreface } from "./connection-router.js";
+import { guardSession, http2ServerOptions } from "./http2-session-guard.js";
 
 export type RequestHandler = (request: http.IncomingMessage | http2.Http2ServerRequest, response: http.ServerResponse | http2.Http2ServerResponse) => void;
 
+/** The `server:` settings the port is held to (config/sections/server.ts). */
+export type ServerLimits = Pick<Config["server"], "headers_timeout" | "idle_timeout" | "max_connections" | "max_buffered_bytes" | "http2" | "tls">;
+
 export interface ListeningServer {
   readonly port: number;
+  /** The address actually bound: 127.0.0.1, ::1, 0.0.0.0 (every IPv4 interface), :: (every interface), ... */
   readonly host: string;
+  /** "https" when `server.tls` is set, else "http". */
+  readonly scheme: "http" | "https";
   /** Starts answering with `handler`; connections that arrive before are refused. */
   serve(handler: RequestHandler): void;
   /**
@@ -16,41 +26,43 @@ export interface ListeningServer {
   close(graceMs: number): Promise<void>;
 }
 
-/** The preface every HTTP/2 connection with prior knowledge starts with. */
-const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+/** Node's default; raised only when a longer headers timeout is configured, which Node requires to be the shorter. */
+const REQUEST_TIMEOUT_MS = 300_000;
 
 /**
  * One port for gRPC (HTTP/2 with prior knowledge), Connect and gRPC-Web over
- * HTTP/1.1 and HTTP/2, and plain HTTP routes. Node's cleartext HTTP/2 server
- * does not fall back to HTTP/1.1 by itself, so each connection is routed by
- * its first bytes: the HTTP/2 preface, or anything else as HTTP/1.1.
+ * HTTP/1.1 and HTTP/2, and plain HTTP routes; with `server.tls`, the same
+ * over TLS, ALPN choosing the protocol. Node's cleartext HTTP/2 server does
+ * not fall back to HTTP/1.1 by itself, so each cleartext connection is routed
+ * by its first bytes.
+ *
+ * Hostile traffic is held to `limits` at every stage: at most
+ * `max_connections` open (more are closed as they are accepted), each must
+ * say what it is within `headers_timeout` (TLS handshake, HTTP/2 preface,
+ * HTTP/1.1 request headers), idle ones close after `idle_timeout`, HTTP/2
+ * sessions are held to `server.http2` (http2-session-guard.ts), and no
+ * response holds more than `max_buffered_bytes`, or holds anything for
+ * longer than `idle_timeout`, for a client that does not read
+ * (backpressure.ts).
  */
-export async function listen(port: number, host: string): Promise<ListeningServer> {
+export async function listen(port: number, host: string, limits: ServerLimits): Promise<ListeningServer> {
   // Bound before the app is built, so the app knows its own address (port 0 picks one); it serves once built.
   let serving: RequestHandler | undefined;
-  const handler: RequestHandler = (request, response) => serving!(request, response);
-  const h1 = http.createServer({ keepAliveTimeout: 5_000 }, handler);
-  const h2 = http2.createServer({}, handler);
-  const sessions = new Set<http2.ServerHttp2Session>();
-  const sockets = new Set<net.Socket>();
-  let inFlight = 0;
-  let drained: (() => void) | undefined;
-
-  const track = (request: { once(event: "close", listener: () => void): unknown }, response: { once(event: "close", listener: () => void): unknown }) => {
-    inFlight++;
-    response.once("close", () => {
-      inFlight--;
-      if (inFlight === 0) drained?.();
-    });
-    void request;
+  const inFlight = new InFlight();
+  const dispatch: RequestHandler = (request, response) => {
+    // Node announces HTTP/2 streams after it has parsed a whole read, so a
+    // stream reset in the same read (rapid reset) arrives already destroyed:
+    // no one is waiting for its answer, so no handler is started for it.
+    if ("stream" in request && request.stream.destroyed) return;
+    inFlight.track(response);
+    boundResponseBuffer(response, { maxBytes: limits.max_buffered_bytes, stallMs: limits.idle_timeout });
+    serving!(request, response);
   };
-  h1.on("request", track);
-  h2.on("request", track);
-  h2.on("session", (session) => {
-    sessions.add(session);
-    session.once("close", () => sessions.delete(session));
-  });
+  const servers = createProtocolServers(limits, dispatch);
+  const sessions = guardSessions(servers.h2, limits);
+  const secure = limits.tls ? createTlsRouter(limits.tls, servers) : undefined;
 
+  const sockets = new Set<net.Socket>();
   const tcp = net.createServer((socket) => {
     if (!serving) {
       socket.destroy();
@@ -58,63 +70,93 @@ export async function listen(port: number, host: string): Promise<ListeningServe
     }
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
-    routeByPreface(socket, h1, h2);
+    if (secure) secure.emit("connection", socket);
+    else routeByPreface(socket, servers);
   });
-
-  await new Promise<void>((resolve, reject) => {
-    tcp.once("error", reject);
-    tcp.listen(port, host, () => {
-      tcp.off("error", reject);
-      resolve();
-    });
-  });
+  // Node closes connections past this as soon as they are accepted.
+  tcp.maxConnections = limits.max_connections;
+  await bind(tcp, port, host);
   const address = tcp.address() as net.AddressInfo;
 
   return {
     port: address.port,
-    host,
+    // What the socket is bound to ("localhost" is resolved to 127.0.0.1 or ::1), for log lines and URLs.
+    host: address.address,
+    scheme: secure ? "https" : "http",
     serve(next) {
       serving = next;
     },
     async close(graceMs: number) {
       const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
       for (const session of sessions) session.close();
-      h1.closeIdleConnections();
-      if (inFlight > 0) {
-        await Promise.race([new Promise<void>((resolve) => (drained = resolve)), new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref())]);
-      }
+      servers.h1.closeIdleConnections();
+      await inFlight.drained(graceMs);
       for (const session of sessions) session.destroy();
       for (const socket of sockets) socket.destroy();
+      // Stops the HTTP/1.1 server's timeout checks (it never listened itself, so there is nothing else to close).
+      servers.h1.close();
       await closed;
     },
   };
 }
 
-/**
- * Hands a new connection to the HTTP/2 server when its first bytes are the
- * HTTP/2 preface, else to the HTTP/1.1 server. Undecided until the bytes seen
- * either differ from the preface or complete it.
- */
-function routeByPreface(socket: net.Socket, h1: http.Server, h2: http2.Http2Server): void {
-  let head = Buffer.alloc(0);
-  const onData = (chunk: Buffer) => {
-    head = Buffer.concat([head, chunk]);
-    const compared = Math.min(head.length, H2_PREFACE.length);
-    const isH2 = head.subarray(0, compared).equals(H2_PREFACE.subarray(0, compared));
-    if (isH2 && compared < H2_PREFACE.length) return;
-    socket.off("data", onData);
-    socket.pause();
-    // Both servers take the bytes already read from the socket's buffer, then
-    // read the rest from the native handle themselves: resuming here would
-    // hand HTTP/2 frames to nobody.
-    socket.unshift(head);
-    if (isH2) {
-      h2.emit("connection", socket);
-    } else {
-      h1.emit("connection", socket);
-      socket.resume();
-    }
-  };
-  socket.on("data", onData);
-  socket.on("error", () => socket.destroy());
+function createProtocolServers(limits: ServerLimits, dispatch: RequestHandler): ProtocolServers {
+  const headersTimeoutMs = limits.headers_timeout;
+  const h1 = http.createServer(
+    {
+      keepAliveTimeout: limits.idle_timeout,
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: Math.max(REQUEST_TIMEOUT_MS, headersTimeoutMs),
+      // How often Node looks for connections past those two timeouts (its default is 30 s).
+      connectionsCheckingInterval: Math.min(1_000, Math.max(100, headersTimeoutMs / 4)),
+      maxHeaderSize: limits.http2.max_header_list_size,
+    },
+    dispatch,
+  );
+  // Node enforces headersTimeout and requestTimeout only on a server that has
+  // emitted 'listening'; this one is handed its connections instead.
+  h1.emit("listening");
+  const h2 = http2.createServer(http2ServerOptions(limits.http2), dispatch);
+  return { h1, h2, headersTimeoutMs };
+}
+
+/** Holds every HTTP/2 session to its limits, and keeps the open ones for close(). */
+function guardSessions(h2: http2.Http2Server, limits: ServerLimits): Set<http2.ServerHttp2Session> {
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session: http2.ServerHttp2Session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+    guardSession(session, limits.http2, { headersTimeoutMs: limits.headers_timeout, idleTimeoutMs: limits.idle_timeout });
+  });
+  return sessions;
+}
+
+/** Counts requests whose responses have not closed, so close() can wait for them. */
+class InFlight {
+  #count = 0;
+  #drained: (() => void) | undefined;
+
+  track(response: { once(event: "close", listener: () => void): unknown }): void {
+    this.#count++;
+    response.once("close", () => {
+      this.#count--;
+      if (this.#count === 0) this.#drained?.();
+    });
+  }
+
+  /** Resolves when no request is in flight, or after `graceMs`. */
+  async drained(graceMs: number): Promise<void> {
+    if (this.#count === 0) return;
+    await Promise.race([new Promise<void>((resolve) => (this.#drained = resolve)), new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref())]);
+  }
+}
+
+function bind(server: net.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
 }

@@ -6,8 +6,13 @@ import type { ServiceDeps } from "./deps.js";
  * and only then has the guard count it: a send refused by either counts in
  * neither, and one that goes out counts once in each.
  */
-export async function admitSend(deps: ServiceDeps, send: { phoneNumber: string; country: string; channel: Channel }, clientIp: string | undefined): Promise<void> {
-  const pass = await deps.guard?.admit({ ...send, alternatives: deps.routes.otherRoutableChannels(send.country, send.channel) });
+export async function admitSend(
+  deps: ServiceDeps,
+  send: { phoneNumber: string; country: string; channel: Channel; numberType?: string },
+  clientIp: string | undefined,
+): Promise<void> {
+  const { phoneNumber, country, channel, numberType } = send;
+  const pass = await deps.guard?.admit({ phoneNumber, country, channel, numberType, alternatives: () => deps.routes.otherRoutableChannels(country, channel) });
   await deps.limits.consumeSend(send.phoneNumber, clientIp);
   await pass?.count();
 }

@@ -5,7 +5,7 @@ import { generateCode } from "../verification/codes.js";
 import { describeAttempts } from "../verification/describe.js";
 import { VerifyError } from "../verification/errors.js";
 import type { Channel, VerificationRecord } from "../verification/model.js";
-import { parsePhone } from "../verification/phone.js";
+import { parseTypedPhone } from "../verification/phone.js";
 import { type CallerSignal, DuplicateKeyError } from "../verification/ports.js";
 import { expire, neverSent, newVerification, releaseIdempotencyKey, resendVerdict } from "../verification/transitions/index.js";
 import { resolveCodeLength, startFingerprint, validateClientIp, validateIdempotencyKey, validateLocale, validateMetadata } from "../verification/validation.js";
@@ -28,6 +28,8 @@ export interface StartInput {
 interface StartRequest {
   phoneNumber: string;
   country: string;
+  /** libphonenumber's type, for the fraud guard. */
+  numberType: string;
   channel: Channel;
   codeLength: number;
   locale: string;
@@ -64,7 +66,7 @@ export async function start(deps: ServiceDeps, input: StartInput, signal?: Calle
 
 function validateStart(deps: ServiceDeps, input: StartInput): StartRequest {
   const { policy } = deps;
-  const phone = parsePhone(input.phoneNumber, input.defaultCountry);
+  const phone = parseTypedPhone(input.phoneNumber, input.defaultCountry);
   const channel = input.channel ?? "sms";
   const codeLength = resolveCodeLength(input.codeLength ?? 0, policy.codeLength);
   const metadata = input.metadata ?? {};
@@ -74,7 +76,18 @@ function validateStart(deps: ServiceDeps, input: StartInput): StartRequest {
   const idempotencyKey = validateIdempotencyKey(input.idempotencyKey);
   // Only an idempotency key needs it: a replay must match the request that first used the key.
   const fingerprint = idempotencyKey === undefined ? "" : startFingerprint({ phoneNumber: phone.e164, channel, codeLength, locale, metadata });
-  return { phoneNumber: phone.e164, country: phone.country, channel, codeLength, locale, metadata, clientIp, idempotencyKey, fingerprint };
+  return {
+    phoneNumber: phone.e164,
+    country: phone.country,
+    numberType: phone.numberType,
+    channel,
+    codeLength,
+    locale,
+    metadata,
+    clientIp,
+    idempotencyKey,
+    fingerprint,
+  };
 }
 
 async function createAndSend(deps: ServiceDeps, request: StartRequest, signal: CallerSignal | undefined): Promise<VerificationRecord> {

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { FraudState, FraudWindows } from "../fraud/state.js";
 import type { LimiterFactory } from "../limits/rate-limits.js";
 import type { ScoreStatsSync } from "../routing/score-sync.js";
 import type { Logger, VerificationStore } from "../verification/ports.js";
@@ -10,6 +11,15 @@ export interface CreatedStore {
   limiterFactory?: LimiterFactory;
   /** Where instances add up the scorer's statistics, given its bucket length and window; undefined keeps them local. */
   scoreStats?: (scoring: { bucketMs: number; windowMs: number }) => ScoreStatsSync;
+  /** The fraud guard's counters and blocks, kept where every instance sharing the store sees them. */
+  fraudState: (windows: FraudWindows) => FraudState;
+  /**
+   * For stores with a bound on what they hold (the memory store's
+   * `max_records`): how many finished verifications were dropped before their
+   * retention to stay within it, since start. Read at scrape time; undefined
+   * for stores without a bound.
+   */
+  evictions?: () => number;
 }
 
 /** What a store gets besides its own config. */
@@ -32,7 +42,10 @@ export type StoreConfigSchema = z.ZodType<{ type: string }> & z.core.$ZodTypeDis
  *   type: "memory",
  *   configSchema: memoryStoreSchema,
  *   sharedByInstances: false,
- *   create: async (config, options) => ({ store: new MemoryStore({ retentionMs: config.retention, now: options.now }) }),
+ *   async create(config, options) {
+ *     const store = new MemoryStore({ retentionMs: config.retention, maxRecords: config.max_records, now: options.now });
+ *     return { store, evictions: () => store.evicted };
+ *   },
  * };
  */
 export interface StoreModule<Schema extends StoreConfigSchema = StoreConfigSchema> {

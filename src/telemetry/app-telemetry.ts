@@ -38,6 +38,8 @@ export interface AppTelemetry {
   traceTimers(handler: TimerHandler): TimerHandler;
   /** The timer loop's lateness callback: the lateness histogram, plus `also` (benchmarks). */
   onTimerLateness(also?: (lateMs: number) => void): ((lateMs: number) => void) | undefined;
+  /** For the fraud guard: verifyd_fraud_decisions_total. */
+  readonly onFraudDecision: ((guard: string, decision: string, country: string) => void) | undefined;
   /** For Gateway.onBreakerTransition: the transitions counter. */
   readonly onBreakerTransition: ((transition: BreakerTransition) => void) | undefined;
   /** Prometheus text for GET /metrics; undefined when metrics are off. */
@@ -70,6 +72,7 @@ export function instrumentApp(telemetry: Telemetry, sources: MetricSources): App
           }
         : also,
     onBreakerTransition: metrics && ((transition) => metrics.breakerTransition(transition)),
+    onFraudDecision: metrics && ((guard, decision, country) => metrics.fraudDecision(guard, decision, country)),
     prometheusText: meter ? () => telemetry.prometheusText() : undefined,
     detached: (fn) => (tracer ? () => context.with(ROOT_CONTEXT, fn) : fn),
   };

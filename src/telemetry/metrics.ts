@@ -28,6 +28,7 @@ export const METRIC = {
   timerLateness: "verifyd_timer_lateness_seconds",
   rateLimitRejections: "verifyd_rate_limit_rejections",
   rpcDuration: "verifyd_rpc_duration_seconds",
+  fraudDecisions: "verifyd_fraud_decisions",
 } as const;
 
 /** verifyd_breaker_state's values. */
@@ -62,6 +63,12 @@ export class VerifydMetrics {
   readonly #timerLateness: Histogram;
   readonly #rateLimitRejections: Counter;
   readonly #rpcDuration: Histogram;
+  /**
+   * verifyd_fraud_decisions_total, counted here and read at scrape time: a
+   * Start makes up to five decisions, and five Counter.add calls (each
+   * hashing its attributes) would cost more than the guards themselves.
+   */
+  readonly #fraudDecisions = new Map<string, { attributes: { guard: string; decision: string; country: string }; count: number }>();
   readonly #costOf: (provider: string, country: string) => number;
 
   constructor(meter: Meter, sources: MetricSources) {
@@ -101,6 +108,13 @@ export class VerifydMetrics {
       unit: "s",
       advice: { explicitBucketBoundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },
     });
+    meter
+      .createObservableCounter(METRIC.fraudDecisions, {
+        description: "Fraud guard decisions for Starts and Resends, by guard and decision (allow, block, would_block in monitor mode).",
+      })
+      .addCallback((result) => {
+        for (const { attributes, count } of this.#fraudDecisions.values()) result.observe(count, attributes);
+      });
 
     meter
       .createObservableGauge(METRIC.breakerState, { description: "Circuit breaker per provider and channel: 0 closed, 1 half-open, 2 open." })
@@ -201,6 +215,13 @@ export class VerifydMetrics {
 
   rateLimited(service: string, method: string): void {
     this.#rateLimitRejections.add(1, { rpc_service: service, rpc_method: method });
+  }
+
+  fraudDecision(guard: string, decision: string, country: string): void {
+    const key = `${guard}|${decision}|${country}`;
+    const series = this.#fraudDecisions.get(key);
+    if (series) series.count++;
+    else this.#fraudDecisions.set(key, { attributes: { guard, decision, country: countryLabel(country) }, count: 1 });
   }
 
   rpcCompleted(service: string, method: string, code: string, seconds: number): void {

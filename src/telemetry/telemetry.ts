@@ -1,15 +1,11 @@
-import { context, type Meter, metrics, propagation, type TextMapPropagator, type Tracer, trace } from "@opentelemetry/api";
+import { context, type Meter, type TextMapPropagator, type Tracer } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { ExportResultCode, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
-import { OTLPTraceExporter as OtlpGrpcTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
-import { OTLPTraceExporter as OtlpProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { type Instrumentation, registerInstrumentations } from "@opentelemetry/instrumentation";
-import { MongoDBInstrumentation } from "@opentelemetry/instrumentation-mongodb";
 import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
 import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
-import { NodeSDK } from "@opentelemetry/sdk-node";
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -32,15 +28,6 @@ const VERSION = "0.1.0";
 export interface TelemetryOptions {
   /** Where the OTEL_* settings come from (default: process.env). */
   env?: Environment;
-  /**
-   * Register with the OpenTelemetry API for the whole process, through the
-   * Node SDK (the process entry point does this, before it loads the app):
-   * libraries' instrumentation (outgoing HTTP through undici, the MongoDB
-   * driver) then reports into verifyd's traces, and the SDK reads its own
-   * OTEL_* settings (sampler, batch sizes, exporters, propagators). Embedded
-   * apps and tests leave it off and keep their providers to themselves.
-   */
-  global?: boolean;
   /** Sends spans here, one by one as they end, instead of where the environment says; turns tracing on (tests). */
   spanExporter?: SpanExporter;
   /** Child spans for outgoing HTTP (fetch/undici) in a non-global setup; process-wide, so off by default there. */
@@ -106,46 +93,40 @@ export class Telemetry {
 }
 
 /**
- * Starts telemetry as the OTEL_* environment configures it (see settings.ts).
+ * Starts telemetry as the OTEL_* environment configures it (see settings.ts),
+ * for an embedded app or a test: providers of its own, nothing registered with
+ * the OpenTelemetry API but the context manager.
  *
  * @example
- * const telemetry = startTelemetry({ global: true }); // the process entry point
- * const app = await startApp(config, { telemetry });
+ * const app = await startApp(config, { telemetry: startTelemetry({ env: {} }) });
  */
 export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   const env = options.env ?? process.env;
   const settings = telemetrySettings(env);
   if (options.spanExporter) settings.traces ??= { exporter: "otlp", protocol: "http/protobuf" };
-  const prometheus =
-    settings.metrics === "prometheus"
-      ? // Served on verifyd's own port by the /metrics route; scope labels on every series would only add noise.
-        new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true })
-      : undefined;
-  return options.global ? startGlobal(settings, prometheus) : startLocal(settings, prometheus, options, env);
+  return startLocal(settings, prometheusFor(settings), options, env);
 }
 
-/** The process entry point: the Node SDK, registered with the API for everything in the process. */
-function startGlobal(settings: TelemetrySettings, prometheus: PrometheusExporter | undefined): Telemetry {
-  const tracing = settings.traces !== undefined;
-  const sdk = new NodeSDK({
-    serviceName: settings.serviceName,
-    // undefined: the SDK builds the exporter from OTEL_* itself (protocol, headers, OTEL_BSP_* batching).
-    spanProcessors: tracing ? undefined : [],
-    metricReaders: prometheus ? [prometheus] : [],
-    // Logs go to stdout through pino, with trace ids; the SDK should not export logs of its own.
-    logRecordProcessors: [],
-    instrumentations: tracing ? [httpClientInstrumentation(), mongoInstrumentation()] : [],
-  });
-  sdk.start();
-  return new Telemetry({
-    settings,
-    tracer: tracing ? trace.getTracer(SCOPE, VERSION) : undefined,
-    meter: prometheus ? metrics.getMeter(SCOPE, VERSION) : undefined,
-    prometheus,
-    // The one the SDK set up from OTEL_PROPAGATORS (W3C trace context and baggage unless told otherwise).
-    propagator: { inject: (...args) => propagation.inject(...args), extract: (...args) => propagation.extract(...args), fields: () => propagation.fields() },
-    stop: () => sdk.shutdown(),
-  });
+/**
+ * The process entry point's telemetry (`verifyd serve`). With tracing on, the
+ * OpenTelemetry Node SDK, registered with the API for the whole process, so
+ * libraries' instrumentation (outgoing HTTP through undici, the MongoDB driver)
+ * reports into verifyd's traces and the SDK reads its own OTEL_* settings
+ * (sampler, batching, exporters, propagators); it must run before the app is
+ * loaded. With tracing off there is nothing to register: metrics only, and
+ * the SDK (hundreds of modules) is never loaded, which keeps start-up short.
+ */
+export async function startProcessTelemetry(env: Environment = process.env): Promise<Telemetry> {
+  const settings = telemetrySettings(env);
+  if (!settings.traces) return startLocal(settings, prometheusFor(settings), {}, env);
+  const { startNodeSdk } = await import("./node-sdk.js");
+  const prometheus = prometheusFor(settings);
+  return new Telemetry({ settings, prometheus, ...startNodeSdk(settings, prometheus, { name: SCOPE, version: VERSION, httpClient: httpClientInstrumentation() }) });
+}
+
+function prometheusFor(settings: TelemetrySettings): PrometheusExporter | undefined {
+  // Served on verifyd's own port by the /metrics route; scope labels on every series would only add noise.
+  return settings.metrics === "prometheus" ? new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true }) : undefined;
 }
 
 /** Embedded apps and tests: providers of their own, nothing registered but the context manager. */
@@ -184,7 +165,11 @@ function startLocal(settings: TelemetrySettings, prometheus: PrometheusExporter 
 
 function spanProcessorFor(traces: TraceSettings, env: Environment): SpanProcessor {
   if (traces.exporter === "console") return new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() });
-  const exporter = traces.protocol === "grpc" ? new OtlpGrpcTraceExporter({ url: traces.url }) : new OtlpProtoTraceExporter({ url: traces.url });
+  const exporter = lazyExporter(async () =>
+    traces.protocol === "grpc"
+      ? new (await import("@opentelemetry/exporter-trace-otlp-grpc")).OTLPTraceExporter({ url: traces.url })
+      : new (await import("@opentelemetry/exporter-trace-otlp-proto")).OTLPTraceExporter({ url: traces.url }),
+  );
   // The same OTEL_BSP_* knobs the Node SDK reads; a full queue drops spans rather than slowing requests.
   return new BatchSpanProcessor({
     exporter,
@@ -193,6 +178,30 @@ function spanProcessorFor(traces: TraceSettings, env: Environment): SpanProcesso
     scheduledDelayMillis: positiveInteger(env.OTEL_BSP_SCHEDULE_DELAY),
     exportTimeoutMillis: positiveInteger(env.OTEL_BSP_EXPORT_TIMEOUT),
   });
+}
+
+/**
+ * An exporter whose module is loaded when it is first needed (the OTLP gRPC
+ * exporter alone brings grpc-js): the first batch waits for it, later ones
+ * go straight through.
+ */
+export function lazyExporter(load: () => Promise<SpanExporter>): SpanExporter {
+  let loading: Promise<SpanExporter> | undefined;
+  const exporter = () => (loading ??= load());
+  return {
+    export(spans, done) {
+      exporter().then(
+        (inner) => inner.export(spans, done),
+        (error: unknown) => done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }),
+      );
+    },
+    async shutdown() {
+      if (loading) await (await loading).shutdown();
+    },
+    async forceFlush() {
+      if (loading) await (await loading).forceFlush?.();
+    },
+  };
 }
 
 /** OTEL_TRACES_SAMPLER and its argument, as the Node SDK reads them; parent-based always-on by default. */
@@ -223,16 +232,6 @@ function positiveInteger(text: string | undefined): number | undefined {
 /** Outgoing provider calls (fetch) as child spans of their attempt; none outside one, so exporters' own calls stay out. */
 function httpClientInstrumentation(): Instrumentation {
   return new UndiciInstrumentation({ requireParentforSpans: true });
-}
-
-/**
- * MongoDB commands as child spans of the work that issued them. It hooks the
- * driver as it is loaded, so only the process entry point can have it. The
- * statement is recorded with its values replaced ("?"): queries carry phone
- * numbers. Background polling outside any span is left out.
- */
-function mongoInstrumentation(): Instrumentation {
-  return new MongoDBInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true });
 }
 
 let contextManagerReady = false;

@@ -2,7 +2,10 @@
  * The database goes away in the middle of traffic and comes back: requests
  * answer UNAVAILABLE meanwhile, readiness turns false, and afterwards the
  * same processes serve again; nothing acknowledged is lost, nothing approved
- * twice.
+ * twice. Readiness follows the driver's view of the server, so it turns
+ * within about a heartbeat (issue 10: it took 2–3 s), and the database's
+ * unreachability is logged once per outage and instance, with a recovery
+ * line that counts the failed heartbeats.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -16,6 +19,19 @@ import { type Cluster, numberFactory, startCluster, type VerifydInstance } from 
 const availability = mongoServerAvailability();
 // Stopping the server is only possible with the one the tests start themselves.
 const canStopServer = availability.available && !process.env.MONGODB_URI;
+
+/** The JSON log lines an instance wrote. */
+function logLines(instance: VerifydInstance): Array<Record<string, unknown>> {
+  return instance
+    .output()
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** pino's numeric levels. */
+const WARN = 40;
+const INFO = 30;
 
 /** Waits until `condition` holds, and returns how long that took. */
 async function waitUntil(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<number> {
@@ -102,8 +118,18 @@ describe.skipIf(!canStopServer)("the database stopped and restarted during a loa
     expect(beforeOutage).toBeGreaterThan(0);
     // Served again by the same processes.
     expect(acknowledged.size).toBeGreaterThan(afterRecovery);
-    expect(notReadyAfter).toBeLessThan(15_000);
+    // Within about a heartbeat (500 ms); the margin is for a loaded 2-core machine.
+    expect(notReadyAfter).toBeLessThan(1_500);
     expect(readyAfter).toBeLessThan(30_000);
+    for (const instance of [a, b]) {
+      const lines = logLines(instance).filter((line) => String(line.outage ?? "").startsWith("database server"));
+      const warnings = lines.filter((line) => line.level === WARN);
+      const recoveries = lines.filter((line) => line.level === INFO);
+      expect(warnings, `${instance.name}: the database outage is logged once`).toHaveLength(1);
+      expect(recoveries, `${instance.name}: and its end once, with the count`).toHaveLength(1);
+      expect(recoveries[0]!.failures).toBeGreaterThan(1);
+      expect(recoveries[0]!.msg).toMatch(/^database server .* recovered after \d+ failures in \d+\.\d s$/);
+    }
     console.info(
       `outage run: ${acknowledged.size} verifications acknowledged (${beforeOutage} before the outage), ${unavailable} UNAVAILABLE answers, not ready after ${notReadyAfter} ms, ready again ${readyAfter} ms after the restart`,
     );

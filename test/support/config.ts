@@ -15,9 +15,11 @@ export type ConfigLayer = { readonly [key: string]: unknown };
 
 /**
  * What every test server starts from: a free port on the loopback, the memory
- * store, a fixed code key, no logs, rate limits out of the way, timers looked
- * for often, and two simulators that accept and deliver. Policy is verifyd's
- * own default unless a scenario sets it.
+ * store, a fixed code key, no logs, rate limits and the fraud guard out of the
+ * way (suites send many codes to one number range and verify few), timers
+ * looked for often, and two simulators that accept and deliver. Policy is
+ * verifyd's own default unless a scenario sets it; the fraud suites set
+ * `fraud` themselves.
  */
 export const TEST_DEFAULTS: ConfigLayer = {
   server: { port: 0, host: "127.0.0.1", shutdown_grace: "5s" },
@@ -30,6 +32,7 @@ export const TEST_DEFAULTS: ConfigLayer = {
     check_per_ip: { limit: 1000, window: "10m" },
   },
   timers: { poll_interval: "20ms" },
+  fraud: { mode: "off" },
   providers: [
     { name: "sim-a", type: "simulator", channels: ["sms"], simulate: { default: { outcome: "deliver", latency_ms: 0, dlr_delay_ms: 30 } } },
     { name: "sim-b", type: "simulator", channels: ["sms"], simulate: { default: { outcome: "deliver", latency_ms: 0, dlr_delay_ms: 30 } } },

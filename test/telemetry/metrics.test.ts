@@ -54,9 +54,22 @@ describe("GET /metrics after a scripted run", () => {
     expect(text).not.toContain("ver_");
     const labelNames = new Set(metrics.all.filter((sample) => sample.name !== "target_info").flatMap((sample) => Object.keys(sample.labels)));
     for (const name of labelNames) {
-      expect(["provider", "country", "channel", "outcome", "error_kind", "status", "reason", "state", "rpc_service", "rpc_method", "rpc_code", "le"]).toContain(
-        name,
-      );
+      expect([
+        "provider",
+        "country",
+        "channel",
+        "outcome",
+        "error_kind",
+        "status",
+        "reason",
+        "state",
+        "rpc_service",
+        "rpc_method",
+        "rpc_code",
+        "le",
+        "guard",
+        "decision",
+      ]).toContain(name);
     }
   });
 });

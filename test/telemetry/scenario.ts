@@ -43,6 +43,8 @@ export function telemetryScenario(options: TelemetryScenarioOptions = {}): Confi
     },
     rate_limits: { per_phone: { limit: options.perPhone ?? 1000 } },
     scoring: { min_samples: 1 },
+    // The guard at its defaults: every Start is judged, so verifyd_fraud_decisions_total is served (the alert rules query it).
+    fraud: { mode: "enforce" },
     providers: [
       {
         name: "sim-a",

@@ -1,10 +1,29 @@
+import { VerifyError } from "../../verification/errors.js";
 import { isActive, type VerificationEvent, type VerificationRecord } from "../../verification/model.js";
 import { DuplicateKeyError, type VerificationStore } from "../../verification/ports.js";
 import { DueQueue } from "./due-queue.js";
+import { FinishOrder } from "./finish-order.js";
+
+/**
+ * Records held at most, by default. A verification takes about 1.6 KiB of
+ * heap with its indexes (bench/RESULTS.md, "heap per pending verification"),
+ * so 200,000 hold about 320 MiB: well inside Node's default old-space limit
+ * on 64-bit (2 to 4 GiB, by the machine's memory), with room left for the
+ * garbage collector's headroom, requests in flight and the rest of verifyd.
+ * A steady 50 Starts/s keeps the last hour or so of finished verifications.
+ */
+export const DEFAULT_MAX_RECORDS = 200_000;
 
 export interface MemoryStoreOptions {
   /** How long finished and expired records stay readable, in ms. */
   retentionMs: number;
+  /**
+   * Records held at most (DEFAULT_MAX_RECORDS unless given). Past it the
+   * oldest finished records are dropped first, before their retention;
+   * active ones never: with only active records left, insert throws
+   * VerifyError("resource_exhausted").
+   */
+  maxRecords?: number;
   /** Epoch ms; injected so tests control purging. */
   now?: () => number;
   /** How often the purge runs, in ms; 0 turns it off. */
@@ -29,6 +48,8 @@ export class MemoryStore implements VerificationStore {
   readonly #activeByPhone = new Map<string, string>();
   readonly #byIdempotencyKey = new Map<string, string>();
   readonly #byProviderMessage = new Map<string, string>();
+  /** Ids of finished records in the order they finished: the first to drop when the store is full. */
+  readonly #finished = new FinishOrder();
   readonly #due = new DueQueue();
   /** The one live wake-up time per record; heap entries that differ are stale. */
   readonly #scheduled = new Map<string, number>();
@@ -38,11 +59,14 @@ export class MemoryStore implements VerificationStore {
   readonly #eventLogLimit: number;
   readonly #eventLogVerifications: number;
   readonly #retentionMs: number;
+  readonly #maxRecords: number;
+  #evicted = 0;
   readonly #now: () => number;
   readonly #purgeTimer: NodeJS.Timeout | undefined;
 
   constructor(options: MemoryStoreOptions) {
     this.#retentionMs = options.retentionMs;
+    this.#maxRecords = options.maxRecords ?? DEFAULT_MAX_RECORDS;
     this.#now = options.now ?? Date.now;
     this.#eventLogLimit = options.eventLogLimit ?? 64;
     this.#eventLogVerifications = options.eventLogVerifications ?? 1_000;
@@ -60,6 +84,7 @@ export class MemoryStore implements VerificationStore {
     if (isActive(record) && this.#activeByPhone.has(record.phoneNumber)) {
       throw new DuplicateKeyError("active_phone_number");
     }
+    while (this.#records.size >= this.#maxRecords) this.#evictOldestFinished();
     this.#records.set(record.id, record);
     this.#index(undefined, record);
   }
@@ -164,10 +189,10 @@ export class MemoryStore implements VerificationStore {
   purge(): number {
     const cutoff = this.#now() - this.#retentionMs;
     let removed = 0;
-    for (const record of this.#records.values()) {
-      if (isActive(record) || Math.max(record.updatedAt, record.expiresAt) > cutoff) continue;
-      this.#records.delete(record.id);
-      this.#unindex(record);
+    for (const id of this.#finished) {
+      const record = this.#records.get(id)!;
+      if (Math.max(record.updatedAt, record.expiresAt) > cutoff) continue;
+      this.#remove(record);
       removed++;
     }
     return removed;
@@ -177,6 +202,26 @@ export class MemoryStore implements VerificationStore {
     return this.#records.size;
   }
 
+  /** Finished records dropped before their retention to stay within maxRecords, since construction. */
+  get evicted(): number {
+    return this.#evicted;
+  }
+
+  /** Makes room for one record: O(1), the oldest finished record goes. */
+  #evictOldestFinished(): void {
+    const oldest = this.#finished.oldest();
+    if (oldest === undefined) {
+      throw new VerifyError("resource_exhausted", "too many verifications in progress (store.max_records); try again later");
+    }
+    this.#remove(this.#records.get(oldest)!);
+    this.#evicted++;
+  }
+
+  #remove(record: VerificationRecord): void {
+    this.#records.delete(record.id);
+    this.#unindex(record);
+  }
+
   #index(previous: VerificationRecord | undefined, record: VerificationRecord): void {
     const releasedKey = previous?.idempotencyKey;
     // An expired verification gives its key up (the domain unsets it), and the key is free for a new Start.
@@ -184,8 +229,14 @@ export class MemoryStore implements VerificationStore {
       this.#byIdempotencyKey.delete(releasedKey);
     }
     if (record.idempotencyKey !== undefined) this.#byIdempotencyKey.set(record.idempotencyKey, record.id);
-    if (isActive(record)) this.#activeByPhone.set(record.phoneNumber, record.id);
-    else if (this.#activeByPhone.get(record.phoneNumber) === record.id) this.#activeByPhone.delete(record.phoneNumber);
+    if (isActive(record)) {
+      this.#activeByPhone.set(record.phoneNumber, record.id);
+      this.#finished.delete(record.id);
+    } else {
+      if (this.#activeByPhone.get(record.phoneNumber) === record.id) this.#activeByPhone.delete(record.phoneNumber);
+      // A no-op for a record already finished: it keeps its place in finish order.
+      this.#finished.add(record.id);
+    }
     const before = previous?.attempts;
     record.attempts.forEach((attempt, index) => {
       if (attempt.providerMessageId !== undefined && before?.[index]?.providerMessageId !== attempt.providerMessageId) {
@@ -205,6 +256,7 @@ export class MemoryStore implements VerificationStore {
     }
     this.#scheduled.delete(record.id);
     this.#eventLogs.delete(record.id);
+    this.#finished.delete(record.id);
   }
 
   #logEvents(stored: VerificationRecord, events: readonly VerificationEvent[]): void {

@@ -25,6 +25,12 @@ export const mongoStoreSchema = z.strictObject({
       operation: duration.default(3_000),
     })
     .default({ server_selection: 2_000, connect: 2_000, operation: 3_000 }),
+  /**
+   * How often the driver checks each server. Readiness follows the driver's
+   * view, so a stopped database reads not ready within about this long; each
+   * check is one small `hello` per server and instance.
+   */
+  heartbeat_interval: duration.refine((ms) => ms >= 100, "heartbeat_interval must be at least 100ms").default(500),
   /** How often watched verifications are read for other instances' events, where there are no change streams. */
   poll_interval: duration.default(150),
   /** How often expired documents are deleted where the server has no TTL indexes (FerretDB). */

@@ -1,5 +1,7 @@
 import type { ChangeStream, Collection } from "mongodb";
 import type { VerificationEvent } from "../../verification/model.js";
+import type { Logger } from "../../verification/ports.js";
+import { OutageLog } from "../outage-log.js";
 import { fromStoredEvent, type StoredEvent, type VerificationDocument } from "./documents.js";
 
 type Listener = (event: VerificationEvent) => void;
@@ -15,7 +17,7 @@ export interface EventFeedOptions {
   /** How often the documents are read when no change stream tells us what changed. */
   pollIntervalMs: number;
   maxTimeMS: number;
-  onError(error: unknown, message: string): void;
+  logger: Logger;
 }
 
 /** With a change stream open, a slow poll still runs, in case a notification was missed while the stream resumed. */
@@ -43,12 +45,13 @@ export class EventFeed {
   #reading: Promise<void> | undefined;
   #changeStream: ChangeStream | undefined;
   #changeStreamRetry: NodeJS.Timeout | undefined;
-  /** Set while reads fail, so an outage is logged once rather than every poll. */
-  #failing = false;
+  /** Reads fail every poll while the database is away: logged once per outage, with a count. */
+  readonly #readOutage: OutageLog;
   #closed = false;
 
   constructor(options: EventFeedOptions) {
     this.#options = options;
+    this.#readOutage = new OutageLog(options.logger, { subject: "event feed" });
   }
 
   /** Whether a change stream is currently telling the feed what changed. */
@@ -110,7 +113,7 @@ export class EventFeed {
       });
       stream.on("error", (error) => {
         // The driver resumes on its own after transient errors; this one it could not. Poll until a new stream opens.
-        this.#options.onError(error, "change stream failed; polling for events");
+        this.#options.logger.warn({ err: error }, "change stream failed; polling for events");
         if (this.#changeStream === stream) this.#changeStream = undefined;
         void stream.close().catch(() => undefined);
         this.#schedule(0);
@@ -121,7 +124,7 @@ export class EventFeed {
       });
       this.#changeStream = stream;
     } catch (error) {
-      this.#options.onError(error, "could not open a change stream; polling for events");
+      this.#options.logger.warn({ err: error }, "could not open a change stream; polling for events");
     }
   }
 
@@ -179,12 +182,11 @@ export class EventFeed {
       } catch (error) {
         // The database is away: keep the ids for the next pass, which runs at the poll interval.
         for (const id of ids.slice(start)) this.#markDirty(id);
-        if (!this.#failing) this.#options.onError(error, "could not read events; retrying");
-        this.#failing = true;
+        this.#readOutage.failed(error, "could not read events; retrying");
         await new Promise((resolve) => setTimeout(resolve, this.#options.pollIntervalMs).unref());
         return;
       }
-      this.#failing = false;
+      this.#readOutage.succeeded();
       for (const document of documents) {
         const subscription = this.#subscriptions.get(document._id);
         if (!subscription) continue;
@@ -203,7 +205,7 @@ export class EventFeed {
       try {
         listener(event);
       } catch (error) {
-        this.#options.onError(error, `event listener failed for ${verificationId}`);
+        this.#options.logger.warn({ err: error, verificationId }, "event listener failed");
       }
     }
   }

@@ -15,10 +15,11 @@ export const mongoStoreModule: StoreModule<typeof mongoStoreSchema> = {
     // Loaded here, not at the top: the catalog (and so every config parse and
     // every memory-store run) imports this module, and only a mongodb store
     // needs the driver.
-    const [{ MongoStore }, { MongoScoreStats }, { mongoLimiter }] = await Promise.all([
+    const [{ MongoStore }, { MongoScoreStats }, { mongoLimiter }, { MongoFraudState }] = await Promise.all([
       import("./mongo-store.js"),
       import("./score-stats.js"),
       import("./mongo-limiter.js"),
+      import("./fraud-state.js"),
     ]);
     const store = new MongoStore({
       uri: config.uri,
@@ -30,6 +31,7 @@ export const mongoStoreModule: StoreModule<typeof mongoStoreSchema> = {
         connectMs: config.timeouts.connect,
         operationMs: config.timeouts.operation,
       },
+      heartbeatIntervalMs: config.heartbeat_interval,
       eventPollIntervalMs: config.poll_interval,
       purgeIntervalMs: config.purge_interval,
       writeMode: config.write_mode,
@@ -41,6 +43,16 @@ export const mongoStoreModule: StoreModule<typeof mongoStoreSchema> = {
       store,
       limiterFactory: mongoLimiter(store.client, config.database),
       scoreStats: (scoring) => new MongoScoreStats({ db: store.db, setUp: () => store.whenSetUp(), maxTimeMS: config.timeouts.operation, ...scoring }),
+      fraudState: (windows) =>
+        new MongoFraudState({
+          db: store.db,
+          setUp: () => store.whenSetUp(),
+          windows,
+          maxTimeMS: config.timeouts.operation,
+          purgeIntervalMs: config.purge_interval,
+          now: () => options.now(),
+          logger: options.logger,
+        }),
     };
   },
 };

@@ -7,6 +7,8 @@ import { fromDocument, fromStoredEvent, providerMessageKey, type RecordChange, r
 import { isDuplicateKeyError, toStoreError, uniqueFieldTaken } from "./errors.js";
 import { EventFeed } from "./event-feed.js";
 import { COLLECTIONS, ensureIndexes } from "./indexes.js";
+import { PurgeLoop } from "./purge-loop.js";
+import { heartbeatSettings, ServerMonitor } from "./server-monitor.js";
 
 export type WriteMode = "auto" | "conditional" | "fenced";
 
@@ -24,6 +26,11 @@ export interface MongoStoreOptions {
     /** Server-side limit on every operation (maxTimeMS); the socket gives up a little after it. */
     operationMs?: number;
   };
+  /**
+   * How often the driver checks each server (heartbeatFrequencyMS); readiness
+   * follows its view, so a stopped database reads not ready within about this.
+   */
+  heartbeatIntervalMs?: number;
   /** How often watched verifications are read for events when there are no change streams. */
   eventPollIntervalMs?: number;
   /** How often expired documents are deleted when the server has no TTL indexes (FerretDB); 0 turns it off. */
@@ -56,9 +63,10 @@ export class MongoStore implements VerificationStore {
   readonly #maxTimeMS: number;
   readonly #logger: Logger;
   readonly #feed: EventFeed;
+  readonly #monitor: ServerMonitor;
   #writer: ConditionalWriter | undefined;
   #setup: Promise<void> | undefined;
-  #purgeTimer: NodeJS.Timeout | undefined;
+  #purgeLoop: PurgeLoop | undefined;
   #ttlIndexes: boolean | undefined;
   #closed = false;
 
@@ -68,6 +76,7 @@ export class MongoStore implements VerificationStore {
       writeConcern: "majority",
       eventPollIntervalMs: 150,
       purgeIntervalMs: 60_000,
+      heartbeatIntervalMs: 500,
       writeMode: "auto",
       now: Date.now,
       ...options,
@@ -84,7 +93,9 @@ export class MongoStore implements VerificationStore {
       retryWrites: true,
       retryReads: true,
       ignoreUndefined: true,
+      ...heartbeatSettings(this.#options.heartbeatIntervalMs),
     });
+    this.#monitor = new ServerMonitor(this.client, this.#logger);
     this.db = this.client.db(options.database);
     this.#verifications = this.db.collection<VerificationDocument>(COLLECTIONS.verifications);
     this.#fences = this.db.collection<FenceDocument>(COLLECTIONS.fences);
@@ -92,7 +103,7 @@ export class MongoStore implements VerificationStore {
       verifications: this.#verifications,
       pollIntervalMs: this.#options.eventPollIntervalMs,
       maxTimeMS: this.#maxTimeMS,
-      onError: (error, message) => this.#logger.warn({ err: error }, message),
+      logger: this.#logger,
     });
   }
 
@@ -231,20 +242,25 @@ export class MongoStore implements VerificationStore {
     });
   }
 
+  /**
+   * Whether the driver sees a server that takes writes (ServerMonitor), which
+   * it updates within a heartbeat; answers at once, without a round trip.
+   * Before the first successful set-up (the database was away at start-up)
+   * it answers false and tries the set-up again in the background: a probe,
+   * like any request, brings a database that came up late into use.
+   */
   async ready(): Promise<boolean> {
     if (this.#closed) return false;
-    try {
-      await this.#ensureSetUp();
-      await this.db.command({ ping: 1 });
-      return true;
-    } catch {
+    if (!this.#writer) {
+      this.#ensureSetUp().catch(() => undefined);
       return false;
     }
+    return this.#monitor.writable;
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    if (this.#purgeTimer) clearInterval(this.#purgeTimer);
+    this.#purgeLoop?.stop();
     await this.#feed.close();
     await this.client.close();
   }
@@ -315,11 +331,8 @@ export class MongoStore implements VerificationStore {
     // Change streams need a replica set or a sharded cluster (FerretDB v1 has none).
     const changeStreams = !ferretdb && (typeof hello.setName === "string" || hello.msg === "isdbgrid");
     this.#feed.start(changeStreams);
-    if (!ttl && this.#options.purgeIntervalMs > 0 && !this.#purgeTimer) {
-      this.#purgeTimer = setInterval(() => {
-        this.purge().catch((error: unknown) => this.#logger.warn({ err: error }, "purge failed; retrying on the next round"));
-      }, this.#options.purgeIntervalMs);
-      this.#purgeTimer.unref();
+    if (!ttl && this.#options.purgeIntervalMs > 0 && !this.#purgeLoop) {
+      this.#purgeLoop = new PurgeLoop(() => this.purge(), this.#options.purgeIntervalMs, this.#logger);
     }
     this.#logger.info(
       {

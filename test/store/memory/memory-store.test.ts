@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { MemoryStore } from "../../../src/store/memory/memory-store.js";
 import type { VerificationEvent } from "../../../src/verification/model.js";
 import { DuplicateKeyError } from "../../../src/verification/ports.js";
+import { expectVerifyError } from "../../support/expect-error.js";
 import { makeRecord } from "../../support/records.js";
 
 const LEASE = 1_000;
@@ -249,5 +250,122 @@ describe("MemoryStore events", () => {
     await store.publish([event(one, 2)]);
 
     expect(seen).toEqual([`${one.id}:1`]);
+  });
+});
+
+describe("MemoryStore bound (max_records)", () => {
+  function boundedStore(maxRecords: number) {
+    return new MemoryStore({ retentionMs: 86_400_000, maxRecords, now: () => 0, purgeIntervalMs: 0 });
+  }
+
+  async function finish(store: MemoryStore, record: ReturnType<typeof makeRecord>, status: "verified" | "expired" = "verified") {
+    const current = (await store.get(record.id))!;
+    await store.replace({ ...current, status }, current.version);
+  }
+
+  test("drops the finished record that finished first, not the one inserted first, to make room", async () => {
+    const store = boundedStore(3);
+    const [a, b, c] = [makeRecord({ idempotencyKey: "key-a" }), makeRecord({ idempotencyKey: "key-b" }), makeRecord()];
+    for (const record of [a, b, c]) await store.insert(record);
+    await finish(store, b);
+    await finish(store, a);
+
+    await store.insert(makeRecord());
+
+    expect(await store.get(b.id)).toBeUndefined();
+    expect(await store.get(a.id)).toBeDefined();
+    expect(store.evicted).toBe(1);
+    await store.insert(makeRecord());
+    expect(await store.get(a.id)).toBeUndefined();
+    expect(store.evicted).toBe(2);
+    expect(store.size).toBe(3);
+  });
+
+  test("forgets what a dropped record was indexed by, so its idempotency key and number are free again", async () => {
+    const store = boundedStore(2);
+    const first = makeRecord({ idempotencyKey: "key-1", phoneNumber: "+12025550100" });
+    await store.insert(first);
+    await finish(store, first);
+    await store.insert(makeRecord());
+
+    await store.insert(makeRecord({ idempotencyKey: "key-2", phoneNumber: "+12025550101" }));
+
+    expect(await store.get(first.id)).toBeUndefined();
+    expect(await store.findByIdempotencyKey("key-1")).toBeUndefined();
+    expect(await store.readEvents(first.id, 0)).toEqual([]);
+  });
+
+  test("never drops an active record: with only active ones left, insert fails with resource_exhausted", async () => {
+    const store = boundedStore(3);
+    const [a, b, c] = [makeRecord(), makeRecord(), makeRecord()];
+    for (const record of [a, b, c]) await store.insert(record);
+    await finish(store, b);
+    const d = makeRecord();
+    await store.insert(d);
+
+    await expectVerifyError(store.insert(makeRecord()), "resource_exhausted");
+
+    for (const record of [a, c, d]) expect((await store.get(record.id))?.status).toBe("submitted");
+    expect(store.size).toBe(3);
+    expect(store.evicted).toBe(1);
+  });
+
+  test("when full, a Start racing a taken key or number still learns of the duplicate, not of the bound", async () => {
+    const store = boundedStore(1);
+    const active = makeRecord({ idempotencyKey: "key-1" });
+    await store.insert(active);
+
+    const error = await insertError(store, makeRecord({ idempotencyKey: "key-1" }));
+
+    expect(error).toBeInstanceOf(DuplicateKeyError);
+  });
+
+  test("takes new records again once an active one finishes", async () => {
+    const store = boundedStore(2);
+    const [a, b] = [makeRecord(), makeRecord()];
+    await store.insert(a);
+    await store.insert(b);
+    await expectVerifyError(store.insert(makeRecord()), "resource_exhausted");
+
+    await finish(store, a, "expired");
+    const c = makeRecord();
+    await store.insert(c);
+
+    expect(await store.get(a.id)).toBeUndefined();
+    expect((await store.get(c.id))?.id).toBe(c.id);
+  });
+
+  test("a finished record written again keeps its place in finish order", async () => {
+    const store = boundedStore(3);
+    const [a, b, c] = [makeRecord({ idempotencyKey: "key-a" }), makeRecord(), makeRecord()];
+    for (const record of [a, b, c]) await store.insert(record);
+    await finish(store, a, "expired");
+    await finish(store, b);
+    // The domain releases an expired verification's idempotency key with one more write.
+    const expired = (await store.get(a.id))!;
+    await store.replace({ ...expired, idempotencyKey: undefined }, expired.version);
+
+    await store.insert(makeRecord());
+
+    expect(await store.get(a.id)).toBeUndefined();
+    expect(await store.get(b.id)).toBeDefined();
+  });
+
+  test("a purged record leaves the finish order: the next eviction takes the next finished one", async () => {
+    const clock = { now: 0 };
+    const store = new MemoryStore({ retentionMs: 1_000, maxRecords: 3, now: () => clock.now, purgeIntervalMs: 0 });
+    const [a, b, c] = [makeRecord({ expiresAt: 0 }), makeRecord({ expiresAt: 0 }), makeRecord({ expiresAt: 0 })];
+    for (const record of [a, b, c]) await store.insert(record);
+    await finish(store, a, "expired");
+    clock.now = 5_000;
+    expect(store.purge()).toBe(1);
+    await store.replace({ ...(await store.get(b.id))!, status: "expired", updatedAt: 5_000 }, 0);
+    await store.insert(makeRecord());
+
+    await store.insert(makeRecord());
+
+    expect(await store.get(b.id)).toBeUndefined();
+    expect(await store.get(c.id)).toBeDefined();
+    expect(store.evicted).toBe(1);
   });
 });

@@ -4,8 +4,8 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Channel } from "../../v1/verify_pb.js";
 import { file_verify_v1_verify } from "../../v1/verify_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file verify/admin/v1/admin.proto.
  */
 export const file_verify_admin_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Cht2ZXJpZnkvYWRtaW4vdjEvYWRtaW4ucHJvdG8SD3ZlcmlmeS5hZG1pbi52MSIWChRMaXN0UHJvdmlkZXJzUmVxdWVzdCJJChVMaXN0UHJvdmlkZXJzUmVzcG9uc2USMAoJcHJvdmlkZXJzGAEgAygLMh0udmVyaWZ5LmFkbWluLnYxLlByb3ZpZGVySW5mbyLAAQoMUHJvdmlkZXJJbmZvEgwKBG5hbWUYASABKAkSDAoEdHlwZRgCIAEoCRIkCghjaGFubmVscxgDIAMoDjISLnZlcmlmeS52MS5DaGFubmVsEjEKCGJyZWFrZXJzGAQgAygLMh8udmVyaWZ5LmFkbWluLnYxLkNoYW5uZWxCcmVha2VyEi0KBXN0YXRzGAUgAygLMh4udmVyaWZ5LmFkbWluLnYxLlByb3ZpZGVyU3RhdHMSDAoEY29zdBgGIAEoASJjCg5DaGFubmVsQnJlYWtlchIjCgdjaGFubmVsGAEgASgOMhIudmVyaWZ5LnYxLkNoYW5uZWwSLAoFc3RhdGUYAiABKA4yHS52ZXJpZnkuYWRtaW4udjEuQnJlYWtlclN0YXRlIrEDCg1Qcm92aWRlclN0YXRzEg8KB2NvdW50cnkYASABKAkSIwoHY2hhbm5lbBgCIAEoDjISLnZlcmlmeS52MS5DaGFubmVsEhAKCGFjY2VwdGVkGAMgASgEEhAKCHJlamVjdGVkGAQgASgEEhEKCWRlbGl2ZXJlZBgFIAEoBBITCgt1bmRlbGl2ZXJlZBgGIAEoBBIQCgh2ZXJpZmllZBgHIAEoBBIVCg1kZWxpdmVyeV9yYXRlGAggASgBEjoKF21lZGlhbl90aW1lX3RvX2RlbGl2ZXJ5GAkgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhcKD2NvbXBsZXRpb25fcmF0ZRgKIAEoARIXCg9hY2NlcHRhbmNlX3JhdGUYCyABKAESDQoFc3BlbmQYDCABKAESHQoQY29zdF9wZXJfc3VjY2VzcxgNIAEoAUgAiAEBEhIKBXNjb3JlGA4gASgBSAGIAQESDwoHZGVtb3RlZBgPIAEoCBIVCg1icmVha2VyX29wZW5zGBAgASgNQhMKEV9jb3N0X3Blcl9zdWNjZXNzQggKBl9zY29yZSJpChNFeHBsYWluUm91dGVSZXF1ZXN0EhQKDHBob25lX251bWJlchgBIAEoCRIXCg9kZWZhdWx0X2NvdW50cnkYAiABKAkSIwoHY2hhbm5lbBgDIAEoDjISLnZlcmlmeS52MS5DaGFubmVsIsEBChRFeHBsYWluUm91dGVSZXNwb25zZRIUCgxwaG9uZV9udW1iZXIYASABKAkSDwoHY291bnRyeRgCIAEoCRIjCgdjaGFubmVsGAMgASgOMhIudmVyaWZ5LnYxLkNoYW5uZWwSMgoIc3RyYXRlZ3kYBCABKA4yIC52ZXJpZnkuYWRtaW4udjEuUm91dGluZ1N0cmF0ZWd5EikKBXN0ZXBzGAUgAygLMhoudmVyaWZ5LmFkbWluLnYxLlJvdXRlU3RlcCLiAQoJUm91dGVTdGVwEhAKCHByb3ZpZGVyGAEgASgJEhAKCHBvc2l0aW9uGAIgASgNEhYKDnRhYmxlX3Bvc2l0aW9uGAMgASgNEhIKBXNjb3JlGAQgASgBSACIAQESDwoHZGVtb3RlZBgFIAEoCBI0Cg1icmVha2VyX3N0YXRlGAYgASgOMh0udmVyaWZ5LmFkbWluLnYxLkJyZWFrZXJTdGF0ZRITCgtleHBsb3JhdGlvbhgHIAEoCBIPCgdza2lwcGVkGAggASgIEg4KBnJlYXNvbhgJIAEoCUIICgZfc2NvcmUqfAoMQnJlYWtlclN0YXRlEh0KGUJSRUFLRVJfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRCUkVBS0VSX1NUQVRFX0NMT1NFRBABEhYKEkJSRUFLRVJfU1RBVEVfT1BFThACEhsKF0JSRUFLRVJfU1RBVEVfSEFMRl9PUEVOEAMqhwEKD1JvdXRpbmdTdHJhdGVneRIgChxST1VUSU5HX1NUUkFURUdZX1VOU1BFQ0lGSUVEEAASGwoXUk9VVElOR19TVFJBVEVHWV9TVEFUSUMQARIaChZST1VUSU5HX1NUUkFURUdZX1NDT1JFEAISGQoVUk9VVElOR19TVFJBVEVHWV9DT1NUEAMyywEKDEFkbWluU2VydmljZRJeCg1MaXN0UHJvdmlkZXJzEiUudmVyaWZ5LmFkbWluLnYxLkxpc3RQcm92aWRlcnNSZXF1ZXN0GiYudmVyaWZ5LmFkbWluLnYxLkxpc3RQcm92aWRlcnNSZXNwb25zZRJbCgxFeHBsYWluUm91dGUSJC52ZXJpZnkuYWRtaW4udjEuRXhwbGFpblJvdXRlUmVxdWVzdBolLnZlcmlmeS5hZG1pbi52MS5FeHBsYWluUm91dGVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_verify_v1_verify]);
+  fileDesc("Cht2ZXJpZnkvYWRtaW4vdjEvYWRtaW4ucHJvdG8SD3ZlcmlmeS5hZG1pbi52MSIWChRMaXN0UHJvdmlkZXJzUmVxdWVzdCJJChVMaXN0UHJvdmlkZXJzUmVzcG9uc2USMAoJcHJvdmlkZXJzGAEgAygLMh0udmVyaWZ5LmFkbWluLnYxLlByb3ZpZGVySW5mbyLAAQoMUHJvdmlkZXJJbmZvEgwKBG5hbWUYASABKAkSDAoEdHlwZRgCIAEoCRIkCghjaGFubmVscxgDIAMoDjISLnZlcmlmeS52MS5DaGFubmVsEjEKCGJyZWFrZXJzGAQgAygLMh8udmVyaWZ5LmFkbWluLnYxLkNoYW5uZWxCcmVha2VyEi0KBXN0YXRzGAUgAygLMh4udmVyaWZ5LmFkbWluLnYxLlByb3ZpZGVyU3RhdHMSDAoEY29zdBgGIAEoASJjCg5DaGFubmVsQnJlYWtlchIjCgdjaGFubmVsGAEgASgOMhIudmVyaWZ5LnYxLkNoYW5uZWwSLAoFc3RhdGUYAiABKA4yHS52ZXJpZnkuYWRtaW4udjEuQnJlYWtlclN0YXRlIrEDCg1Qcm92aWRlclN0YXRzEg8KB2NvdW50cnkYASABKAkSIwoHY2hhbm5lbBgCIAEoDjISLnZlcmlmeS52MS5DaGFubmVsEhAKCGFjY2VwdGVkGAMgASgEEhAKCHJlamVjdGVkGAQgASgEEhEKCWRlbGl2ZXJlZBgFIAEoBBITCgt1bmRlbGl2ZXJlZBgGIAEoBBIQCgh2ZXJpZmllZBgHIAEoBBIVCg1kZWxpdmVyeV9yYXRlGAggASgBEjoKF21lZGlhbl90aW1lX3RvX2RlbGl2ZXJ5GAkgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhcKD2NvbXBsZXRpb25fcmF0ZRgKIAEoARIXCg9hY2NlcHRhbmNlX3JhdGUYCyABKAESDQoFc3BlbmQYDCABKAESHQoQY29zdF9wZXJfc3VjY2VzcxgNIAEoAUgAiAEBEhIKBXNjb3JlGA4gASgBSAGIAQESDwoHZGVtb3RlZBgPIAEoCBIVCg1icmVha2VyX29wZW5zGBAgASgNQhMKEV9jb3N0X3Blcl9zdWNjZXNzQggKBl9zY29yZSJpChNFeHBsYWluUm91dGVSZXF1ZXN0EhQKDHBob25lX251bWJlchgBIAEoCRIXCg9kZWZhdWx0X2NvdW50cnkYAiABKAkSIwoHY2hhbm5lbBgDIAEoDjISLnZlcmlmeS52MS5DaGFubmVsIsEBChRFeHBsYWluUm91dGVSZXNwb25zZRIUCgxwaG9uZV9udW1iZXIYASABKAkSDwoHY291bnRyeRgCIAEoCRIjCgdjaGFubmVsGAMgASgOMhIudmVyaWZ5LnYxLkNoYW5uZWwSMgoIc3RyYXRlZ3kYBCABKA4yIC52ZXJpZnkuYWRtaW4udjEuUm91dGluZ1N0cmF0ZWd5EikKBXN0ZXBzGAUgAygLMhoudmVyaWZ5LmFkbWluLnYxLlJvdXRlU3RlcCLiAQoJUm91dGVTdGVwEhAKCHByb3ZpZGVyGAEgASgJEhAKCHBvc2l0aW9uGAIgASgNEhYKDnRhYmxlX3Bvc2l0aW9uGAMgASgNEhIKBXNjb3JlGAQgASgBSACIAQESDwoHZGVtb3RlZBgFIAEoCBI0Cg1icmVha2VyX3N0YXRlGAYgASgOMh0udmVyaWZ5LmFkbWluLnYxLkJyZWFrZXJTdGF0ZRITCgtleHBsb3JhdGlvbhgHIAEoCBIPCgdza2lwcGVkGAggASgIEg4KBnJlYXNvbhgJIAEoCUIICgZfc2NvcmUiewoSRXhwbGFpblJpc2tSZXF1ZXN0EhQKDHBob25lX251bWJlchgBIAEoCRIXCg9kZWZhdWx0X2NvdW50cnkYAiABKAkSIwoHY2hhbm5lbBgDIAEoDjISLnZlcmlmeS52MS5DaGFubmVsEhEKCWNsaWVudF9pcBgEIAEoCSLeAgoTRXhwbGFpblJpc2tSZXNwb25zZRIUCgxwaG9uZV9udW1iZXIYASABKAkSDwoHY291bnRyeRgCIAEoCRIjCgdjaGFubmVsGAMgASgOMhIudmVyaWZ5LnYxLkNoYW5uZWwSKAoEbW9kZRgEIAEoDjIaLnZlcmlmeS5hZG1pbi52MS5GcmF1ZE1vZGUSDwoHYWxsb3dlZBgFIAEoCBITCgtudW1iZXJfdHlwZRgGIAEoCRIOCgZwcmVmaXgYByABKAkSFAoMYWxsb3dfbGlzdGVkGAggASgIEhMKC3Rlc3RfbnVtYmVyGAkgASgIEi8KCHZlcmRpY3RzGAogAygLMh0udmVyaWZ5LmFkbWluLnYxLkd1YXJkVmVyZGljdBIsChBhbGxvd2VkX2NoYW5uZWxzGAsgAygOMhIudmVyaWZ5LnYxLkNoYW5uZWwSEQoJY2xpZW50X2lwGAwgASgJIuEBCgxHdWFyZFZlcmRpY3QSDQoFZ3VhcmQYASABKAkSMAoIZGVjaXNpb24YAiABKA4yHi52ZXJpZnkuYWRtaW4udjEuR3VhcmREZWNpc2lvbhIOCgZyZWFzb24YAyABKAkSOwoHZmlndXJlcxgEIAMoCzIqLnZlcmlmeS5hZG1pbi52MS5HdWFyZFZlcmRpY3QuRmlndXJlc0VudHJ5EhMKC2V4cGxhbmF0aW9uGAUgASgJGi4KDEZpZ3VyZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIhMKEUxpc3RCbG9ja3NSZXF1ZXN0IjwKEkxpc3RCbG9ja3NSZXNwb25zZRImCgZibG9ja3MYASADKAsyFi52ZXJpZnkuYWRtaW4udjEuQmxvY2sirAIKBUJsb2NrEioKBXNjb3BlGAEgASgOMhsudmVyaWZ5LmFkbWluLnYxLkJsb2NrU2NvcGUSCwoDa2V5GAIgASgJEg8KB2NvdW50cnkYAyABKAkSDgoGcmVhc29uGAQgASgJEjQKB2ZpZ3VyZXMYBSADKAsyIy52ZXJpZnkuYWRtaW4udjEuQmxvY2suRmlndXJlc0VudHJ5EikKBXNpbmNlGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFbGV2ZWwYCCABKA0aLgoMRmlndXJlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiSQoOVW5ibG9ja1JlcXVlc3QSKgoFc2NvcGUYASABKA4yGy52ZXJpZnkuYWRtaW4udjEuQmxvY2tTY29wZRILCgNrZXkYAiABKAkiOAoPVW5ibG9ja1Jlc3BvbnNlEiUKBWJsb2NrGAEgASgLMhYudmVyaWZ5LmFkbWluLnYxLkJsb2NrKnwKDEJyZWFrZXJTdGF0ZRIdChlCUkVBS0VSX1NUQVRFX1VOU1BFQ0lGSUVEEAASGAoUQlJFQUtFUl9TVEFURV9DTE9TRUQQARIWChJCUkVBS0VSX1NUQVRFX09QRU4QAhIbChdCUkVBS0VSX1NUQVRFX0hBTEZfT1BFThADKocBCg9Sb3V0aW5nU3RyYXRlZ3kSIAocUk9VVElOR19TVFJBVEVHWV9VTlNQRUNJRklFRBAAEhsKF1JPVVRJTkdfU1RSQVRFR1lfU1RBVElDEAESGgoWUk9VVElOR19TVFJBVEVHWV9TQ09SRRACEhkKFVJPVVRJTkdfU1RSQVRFR1lfQ09TVBADKmsKCUZyYXVkTW9kZRIaChZGUkFVRF9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSRlJBVURfTU9ERV9FTkZPUkNFEAESFgoSRlJBVURfTU9ERV9NT05JVE9SEAISEgoORlJBVURfTU9ERV9PRkYQAypjCg1HdWFyZERlY2lzaW9uEh4KGkdVQVJEX0RFQ0lTSU9OX1VOU1BFQ0lGSUVEEAASGAoUR1VBUkRfREVDSVNJT05fQUxMT1cQARIYChRHVUFSRF9ERUNJU0lPTl9CTE9DSxACKloKCkJsb2NrU2NvcGUSGwoXQkxPQ0tfU0NPUEVfVU5TUEVDSUZJRUQQABIWChJCTE9DS19TQ09QRV9QUkVGSVgQARIXChNCTE9DS19TQ09QRV9DT1VOVFJZEAIyygMKDEFkbWluU2VydmljZRJeCg1MaXN0UHJvdmlkZXJzEiUudmVyaWZ5LmFkbWluLnYxLkxpc3RQcm92aWRlcnNSZXF1ZXN0GiYudmVyaWZ5LmFkbWluLnYxLkxpc3RQcm92aWRlcnNSZXNwb25zZRJbCgxFeHBsYWluUm91dGUSJC52ZXJpZnkuYWRtaW4udjEuRXhwbGFpblJvdXRlUmVxdWVzdBolLnZlcmlmeS5hZG1pbi52MS5FeHBsYWluUm91dGVSZXNwb25zZRJYCgtFeHBsYWluUmlzaxIjLnZlcmlmeS5hZG1pbi52MS5FeHBsYWluUmlza1JlcXVlc3QaJC52ZXJpZnkuYWRtaW4udjEuRXhwbGFpblJpc2tSZXNwb25zZRJVCgpMaXN0QmxvY2tzEiIudmVyaWZ5LmFkbWluLnYxLkxpc3RCbG9ja3NSZXF1ZXN0GiMudmVyaWZ5LmFkbWluLnYxLkxpc3RCbG9ja3NSZXNwb25zZRJMCgdVbmJsb2NrEh8udmVyaWZ5LmFkbWluLnYxLlVuYmxvY2tSZXF1ZXN0GiAudmVyaWZ5LmFkbWluLnYxLlVuYmxvY2tSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_verify_v1_verify]);
 
 /**
  * @generated from message verify.admin.v1.ListProvidersRequest
@@ -338,6 +338,304 @@ export const RouteStepSchema: GenMessage<RouteStep> = /*@__PURE__*/
   messageDesc(file_verify_admin_v1_admin, 7);
 
 /**
+ * @generated from message verify.admin.v1.ExplainRiskRequest
+ */
+export type ExplainRiskRequest = Message<"verify.admin.v1.ExplainRiskRequest"> & {
+  /**
+   * @generated from field: string phone_number = 1;
+   */
+  phoneNumber: string;
+
+  /**
+   * @generated from field: string default_country = 2;
+   */
+  defaultCountry: string;
+
+  /**
+   * SMS when unspecified.
+   *
+   * @generated from field: verify.v1.Channel channel = 3;
+   */
+  channel: Channel;
+
+  /**
+   * Validated and echoed; today's guards judge the number, not the client.
+   *
+   * @generated from field: string client_ip = 4;
+   */
+  clientIp: string;
+};
+
+/**
+ * Describes the message verify.admin.v1.ExplainRiskRequest.
+ * Use `create(ExplainRiskRequestSchema)` to create a new message.
+ */
+export const ExplainRiskRequestSchema: GenMessage<ExplainRiskRequest> = /*@__PURE__*/
+  messageDesc(file_verify_admin_v1_admin, 8);
+
+/**
+ * @generated from message verify.admin.v1.ExplainRiskResponse
+ */
+export type ExplainRiskResponse = Message<"verify.admin.v1.ExplainRiskResponse"> & {
+  /**
+   * @generated from field: string phone_number = 1;
+   */
+  phoneNumber: string;
+
+  /**
+   * @generated from field: string country = 2;
+   */
+  country: string;
+
+  /**
+   * @generated from field: verify.v1.Channel channel = 3;
+   */
+  channel: Channel;
+
+  /**
+   * @generated from field: verify.admin.v1.FraudMode mode = 4;
+   */
+  mode: FraudMode;
+
+  /**
+   * Whether every guard allows a Start now (in monitor mode the code is sent either way).
+   *
+   * @generated from field: bool allowed = 5;
+   */
+  allowed: boolean;
+
+  /**
+   * libphonenumber's type of the number, e.g. MOBILE, PREMIUM_RATE.
+   *
+   * @generated from field: string number_type = 6;
+   */
+  numberType: string;
+
+  /**
+   * The number's prefix as the prefix guards key it.
+   *
+   * @generated from field: string prefix = 7;
+   */
+  prefix: string;
+
+  /**
+   * Matched by fraud.allow_numbers: every guard is skipped.
+   *
+   * @generated from field: bool allow_listed = 8;
+   */
+  allowListed: boolean;
+
+  /**
+   * One of test_numbers: nothing is ever sent, no guard runs.
+   *
+   * @generated from field: bool test_number = 9;
+   */
+  testNumber: boolean;
+
+  /**
+   * One verdict per guard, in the order a Start runs them.
+   *
+   * @generated from field: repeated verify.admin.v1.GuardVerdict verdicts = 10;
+   */
+  verdicts: GuardVerdict[];
+
+  /**
+   * When only the asked channel is refused: the channels a Start may use instead.
+   *
+   * @generated from field: repeated verify.v1.Channel allowed_channels = 11;
+   */
+  allowedChannels: Channel[];
+
+  /**
+   * @generated from field: string client_ip = 12;
+   */
+  clientIp: string;
+};
+
+/**
+ * Describes the message verify.admin.v1.ExplainRiskResponse.
+ * Use `create(ExplainRiskResponseSchema)` to create a new message.
+ */
+export const ExplainRiskResponseSchema: GenMessage<ExplainRiskResponse> = /*@__PURE__*/
+  messageDesc(file_verify_admin_v1_admin, 9);
+
+/**
+ * @generated from message verify.admin.v1.GuardVerdict
+ */
+export type GuardVerdict = Message<"verify.admin.v1.GuardVerdict"> & {
+  /**
+   * geo, number_types, prefix_velocity, conversion_guard.
+   *
+   * @generated from field: string guard = 1;
+   */
+  guard: string;
+
+  /**
+   * @generated from field: verify.admin.v1.GuardDecision decision = 2;
+   */
+  decision: GuardDecision;
+
+  /**
+   * What a refusal by this guard is called: geo_blocked, number_type, prefix_velocity, conversion_guard.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * The figures behind the decision (sends, verified, conversion, limit, ...), as strings.
+   *
+   * @generated from field: map<string, string> figures = 4;
+   */
+  figures: { [key: string]: string };
+
+  /**
+   * The decision in a sentence.
+   *
+   * @generated from field: string explanation = 5;
+   */
+  explanation: string;
+};
+
+/**
+ * Describes the message verify.admin.v1.GuardVerdict.
+ * Use `create(GuardVerdictSchema)` to create a new message.
+ */
+export const GuardVerdictSchema: GenMessage<GuardVerdict> = /*@__PURE__*/
+  messageDesc(file_verify_admin_v1_admin, 10);
+
+/**
+ * @generated from message verify.admin.v1.ListBlocksRequest
+ */
+export type ListBlocksRequest = Message<"verify.admin.v1.ListBlocksRequest"> & {
+};
+
+/**
+ * Describes the message verify.admin.v1.ListBlocksRequest.
+ * Use `create(ListBlocksRequestSchema)` to create a new message.
+ */
+export const ListBlocksRequestSchema: GenMessage<ListBlocksRequest> = /*@__PURE__*/
+  messageDesc(file_verify_admin_v1_admin, 11);
+
+/**
+ * @generated from message verify.admin.v1.ListBlocksResponse
+ */
+export type ListBlocksResponse = Message<"verify.admin.v1.ListBlocksResponse"> & {
+  /**
+   * @generated from field: repeated verify.admin.v1.Block blocks = 1;
+   */
+  blocks: Block[];
+};
+
+/**
+ * Describes the message verify.admin.v1.ListBlocksResponse.
+ * Use `create(ListBlocksResponseSchema)` to create a new message.
+ */
+export const ListBlocksResponseSchema: GenMessage<ListBlocksResponse> = /*@__PURE__*/
+  messageDesc(file_verify_admin_v1_admin, 12);
+
+/**
+ * @generated from message verify.admin.v1.Block
+ */
+export type Block = Message<"verify.admin.v1.Block"> & {
+  /**
+   * @generated from field: verify.admin.v1.BlockScope scope = 1;
+   */
+  scope: BlockScope;
+
+  /**
+   * The prefix ("+1202555") or the country ("US").
+   *
+   * @generated from field: string key = 2;
+   */
+  key: string;
+
+  /**
+   * @generated from field: string country = 3;
+   */
+  country: string;
+
+  /**
+   * conversion_guard.
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+
+  /**
+   * What the scope looked like when it was blocked: sends, verified, conversion.
+   *
+   * @generated from field: map<string, string> figures = 5;
+   */
+  figures: { [key: string]: string };
+
+  /**
+   * @generated from field: google.protobuf.Timestamp since = 6;
+   */
+  since?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp until = 7;
+   */
+  until?: Timestamp | undefined;
+
+  /**
+   * 1 for a first block; each repeat doubles the duration, up to max_block.
+   *
+   * @generated from field: uint32 level = 8;
+   */
+  level: number;
+};
+
+/**
+ * Describes the message verify.admin.v1.Block.
+ * Use `create(BlockSchema)` to create a new message.
+ */
+export const BlockSchema: GenMessage<Block> = /*@__PURE__*/
+  messageDesc(file_verify_admin_v1_admin, 13);
+
+/**
+ * @generated from message verify.admin.v1.UnblockRequest
+ */
+export type UnblockRequest = Message<"verify.admin.v1.UnblockRequest"> & {
+  /**
+   * @generated from field: verify.admin.v1.BlockScope scope = 1;
+   */
+  scope: BlockScope;
+
+  /**
+   * @generated from field: string key = 2;
+   */
+  key: string;
+};
+
+/**
+ * Describes the message verify.admin.v1.UnblockRequest.
+ * Use `create(UnblockRequestSchema)` to create a new message.
+ */
+export const UnblockRequestSchema: GenMessage<UnblockRequest> = /*@__PURE__*/
+  messageDesc(file_verify_admin_v1_admin, 14);
+
+/**
+ * @generated from message verify.admin.v1.UnblockResponse
+ */
+export type UnblockResponse = Message<"verify.admin.v1.UnblockResponse"> & {
+  /**
+   * The block that was lifted.
+   *
+   * @generated from field: verify.admin.v1.Block block = 1;
+   */
+  block?: Block | undefined;
+};
+
+/**
+ * Describes the message verify.admin.v1.UnblockResponse.
+ * Use `create(UnblockResponseSchema)` to create a new message.
+ */
+export const UnblockResponseSchema: GenMessage<UnblockResponse> = /*@__PURE__*/
+  messageDesc(file_verify_admin_v1_admin, 15);
+
+/**
  * @generated from enum verify.admin.v1.BreakerState
  */
 export enum BreakerState {
@@ -400,6 +698,103 @@ export const RoutingStrategySchema: GenEnum<RoutingStrategy> = /*@__PURE__*/
   enumDesc(file_verify_admin_v1_admin, 1);
 
 /**
+ * How the fraud guard acts on its decisions (fraud.mode).
+ *
+ * @generated from enum verify.admin.v1.FraudMode
+ */
+export enum FraudMode {
+  /**
+   * @generated from enum value: FRAUD_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A refused Start is answered PERMISSION_DENIED and nothing is sent.
+   *
+   * @generated from enum value: FRAUD_MODE_ENFORCE = 1;
+   */
+  ENFORCE = 1,
+
+  /**
+   * Decisions are made, recorded and counted, but every code is sent.
+   *
+   * @generated from enum value: FRAUD_MODE_MONITOR = 2;
+   */
+  MONITOR = 2,
+
+  /**
+   * No guard runs.
+   *
+   * @generated from enum value: FRAUD_MODE_OFF = 3;
+   */
+  OFF = 3,
+}
+
+/**
+ * Describes the enum verify.admin.v1.FraudMode.
+ */
+export const FraudModeSchema: GenEnum<FraudMode> = /*@__PURE__*/
+  enumDesc(file_verify_admin_v1_admin, 2);
+
+/**
+ * @generated from enum verify.admin.v1.GuardDecision
+ */
+export enum GuardDecision {
+  /**
+   * @generated from enum value: GUARD_DECISION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: GUARD_DECISION_ALLOW = 1;
+   */
+  ALLOW = 1,
+
+  /**
+   * @generated from enum value: GUARD_DECISION_BLOCK = 2;
+   */
+  BLOCK = 2,
+}
+
+/**
+ * Describes the enum verify.admin.v1.GuardDecision.
+ */
+export const GuardDecisionSchema: GenEnum<GuardDecision> = /*@__PURE__*/
+  enumDesc(file_verify_admin_v1_admin, 3);
+
+/**
+ * What a conversion block covers.
+ *
+ * @generated from enum verify.admin.v1.BlockScope
+ */
+export enum BlockScope {
+  /**
+   * @generated from enum value: BLOCK_SCOPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Numbers sharing a prefix (the E.164 number less its last prefix_strip digits).
+   *
+   * @generated from enum value: BLOCK_SCOPE_PREFIX = 1;
+   */
+  PREFIX = 1,
+
+  /**
+   * A country's numbers on prefixes with no verified code in the window.
+   *
+   * @generated from enum value: BLOCK_SCOPE_COUNTRY = 2;
+   */
+  COUNTRY = 2,
+}
+
+/**
+ * Describes the enum verify.admin.v1.BlockScope.
+ */
+export const BlockScopeSchema: GenEnum<BlockScope> = /*@__PURE__*/
+  enumDesc(file_verify_admin_v1_admin, 4);
+
+/**
  * AdminService shows how verifyd sees its providers and why it routes as it
  * does. Guarded by admin.token when one is configured.
  *
@@ -427,6 +822,39 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof ExplainRouteRequestSchema;
     output: typeof ExplainRouteResponseSchema;
+  },
+  /**
+   * ExplainRisk answers what each fraud guard would decide now for a Start
+   * to this number on this channel, and why, with the figures behind it. It
+   * changes nothing: no block is created, nothing is counted.
+   *
+   * @generated from rpc verify.admin.v1.AdminService.ExplainRisk
+   */
+  explainRisk: {
+    methodKind: "unary";
+    input: typeof ExplainRiskRequestSchema;
+    output: typeof ExplainRiskResponseSchema;
+  },
+  /**
+   * ListBlocks lists the conversion guard's active blocks.
+   *
+   * @generated from rpc verify.admin.v1.AdminService.ListBlocks
+   */
+  listBlocks: {
+    methodKind: "unary";
+    input: typeof ListBlocksRequestSchema;
+    output: typeof ListBlocksResponseSchema;
+  },
+  /**
+   * Unblock lifts one block and clears its scope's window, so the scope is
+   * judged afresh. NOT_FOUND when the scope has no active block.
+   *
+   * @generated from rpc verify.admin.v1.AdminService.Unblock
+   */
+  unblock: {
+    methodKind: "unary";
+    input: typeof UnblockRequestSchema;
+    output: typeof UnblockResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_verify_admin_v1_admin, 0);
