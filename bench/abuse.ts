@@ -12,10 +12,8 @@
  *   npx tsx bench/abuse.ts --write         also into bench/RESULTS.md, section "Abuse (issue 10)"
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
 import http2 from "node:http2";
 import os from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { create, toBinary } from "@bufbuild/protobuf";
@@ -24,7 +22,7 @@ import { CHECK_PATH, rapidReset, silentConnections, stalledOpening, unreadWatch,
 import { CheckProbe, type ProbeStats } from "../test/abuse/support/probe.js";
 import { H2_ERROR, RawH2Connection } from "../test/abuse/support/raw-h2.js";
 import type { ConfigLayer } from "../test/support/config.js";
-import { BENCH_DIR, fmtBytes, REPO_ROOT } from "./shared.js";
+import { fmtBytes, REPO_ROOT, writeResultsSection } from "./shared.js";
 
 interface Memory {
   rss: number;
@@ -279,19 +277,6 @@ function markdown(reports: readonly AttackReport[], startedAt: Date, command: st
   return lines.join("\n");
 }
 
-/** Replaces the "## Abuse (issue 10)" section of bench/RESULTS.md (up to the next "## "), or appends it. */
-function writeSection(section: string): void {
-  const path = join(BENCH_DIR, "RESULTS.md");
-  const text = readFileSync(path, "utf8");
-  const start = text.indexOf("## Abuse (issue 10)");
-  if (start < 0) {
-    writeFileSync(path, `${text.trimEnd()}\n\n${section}\n`);
-    return;
-  }
-  const next = text.indexOf("\n## ", start + 1);
-  writeFileSync(path, `${text.slice(0, start)}${section}\n${next < 0 ? "" : text.slice(next)}`);
-}
-
 function tally(values: readonly string[]): string {
   const counts = new Map<string, number>();
   for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
@@ -322,7 +307,7 @@ async function main(): Promise<void> {
   const section = markdown(reports, startedAt, ["npx tsx bench/abuse.ts", ...args].join(" "));
   console.log(`\n${section}`);
   if (args.includes("--write")) {
-    writeSection(section);
+    writeResultsSection("Abuse (issue 10)", section);
     console.log("written to bench/RESULTS.md (section Abuse (issue 10))");
   }
 }

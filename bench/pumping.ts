@@ -1,21 +1,3 @@
-/**
- * `npm run bench:pumping`: the fraud guard's figures of issue 11, printed and
- * written into bench/RESULTS.md (section "Fraud guard (issue 11)").
- *
- *  1. The pumping simulation (pumping-sim.ts) with the default `fraud`
- *     settings, the attack spread over 10, 50 and 200 ranges, next to the
- *     guard off; and once on a cold start (state empty when the attack begins).
- *  2. Start throughput in-process (service.start, 64 in flight), every guard
- *     on next to guards off, in alternating rounds of one run.
- *  3. The guard's memory per tracked prefix at 100,000 prefixes (memory
- *     store), and the documents a prefix costs on MongoDB.
- *
- * Run with --expose-gc (the npm script does). Knobs: PUMPING_ROUNDS (8),
- * PUMPING_STARTS (3000 per round), PUMPING_ONLY (attack | throughput |
- * memory: that part alone, printed and not written).
- */
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { parsePhoneNumberWithError } from "libphonenumber-js/max";
 import { BSON } from "mongodb";
 import type { Config } from "../src/config/schema.js";
@@ -25,7 +7,7 @@ import { type App, startApp } from "../src/server/app.js";
 import { MemoryFraudState } from "../src/store/memory/fraud-state.js";
 import { createLogger } from "../src/telemetry/logger.js";
 import { type SimulationResult, simulate } from "./pumping-sim.js";
-import { BENCH_DIR, benchConfig, fmtBytes, fmtInt } from "./shared.js";
+import { benchConfig, fmtBytes, fmtInt, writeResultsSection } from "./shared.js";
 
 const ROUNDS = Number(process.env.PUMPING_ROUNDS ?? 8);
 const STARTS_PER_ROUND = Number(process.env.PUMPING_STARTS ?? 3_000);
@@ -49,7 +31,7 @@ async function main(): Promise<void> {
   if (!only || only === "throughput") await throughputFigures(log);
   if (!only || only === "memory") await memoryFigures(log);
   // A partial run is for looking at one figure; only a whole run is written down.
-  if (!only) writeSection(lines.join("\n"));
+  if (!only) writeResultsSection("Fraud guard (issue 11)", lines.join("\n"));
   process.exit(0);
 }
 
@@ -205,17 +187,6 @@ function isValidUs(e164: string): boolean {
   } catch {
     return false;
   }
-}
-
-function writeSection(section: string): void {
-  const file = join(BENCH_DIR, "RESULTS.md");
-  const existing = readFileSync(file, "utf8");
-  const start = existing.indexOf("## Fraud guard (issue 11)");
-  const rest = start === -1 ? "" : existing.slice(start + 1);
-  const nextSection = start === -1 ? -1 : rest.search(/\n## /);
-  const before = start === -1 ? `${existing.trimEnd()}\n\n` : existing.slice(0, start);
-  const after = start === -1 || nextSection === -1 ? "" : rest.slice(nextSection + 1);
-  writeFileSync(file, `${before}${section}\n${after ? `\n${after}` : ""}`);
 }
 
 await main();

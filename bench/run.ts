@@ -21,7 +21,7 @@ import { execFileSync, fork } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { BENCH_DIR, CLIENT_KINDS, type ClientKind, fmtBytes, fmtInt, fmtMs, REPO_ROOT, type Rpc, type TimerBenchResult } from "./shared.js";
+import { BENCH_DIR, CLIENT_KINDS, type ClientKind, fmtBytes, fmtInt, fmtMs, otherResultsSections, REPO_ROOT, type Rpc, type TimerBenchResult } from "./shared.js";
 import { runThroughput, type ThroughputPhase, type ThroughputResults } from "./throughput.js";
 
 const env = process.env;
@@ -358,7 +358,9 @@ async function main(): Promise<void> {
   log(text);
   // Only a full, unprofiled run stands for the figures.
   if (settings.only === undefined && settings.profile.length === 0 && !settings.profileTimers) {
-    writeFileSync(join(BENCH_DIR, "RESULTS.md"), `${text}\n`);
+    // The other benches' sections (abuse, soak, fraud guard) stay: each bench owns only its own.
+    const others = otherResultsSections(["Routing (issue 3)"]);
+    writeFileSync(join(BENCH_DIR, "RESULTS.md"), `${text}\n${others ? `\n${others.trimEnd()}\n` : ""}`);
     log("written to bench/RESULTS.md");
   } else {
     log("partial or profiled run: bench/RESULTS.md left as it was");

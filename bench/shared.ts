@@ -2,7 +2,9 @@
  * Helpers shared by the benchmark's processes: the phone-number pool, the
  * configurations, percentiles, formatting and the IPC message shapes.
  */
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parsePhoneNumber } from "libphonenumber-js/max";
 import { pino } from "pino";
@@ -300,4 +302,29 @@ export interface TimerBenchResult {
   /** CPU used by this process and by everything else while the windows ran out, % of one core. */
   ownCpuPct: number;
   otherCpuPct: number;
+}
+
+const RESULTS = join(BENCH_DIR, "RESULTS.md");
+
+/**
+ * Replaces the section of bench/RESULTS.md that starts with `heading` (up to
+ * the next "## "), or appends it: each bench owns its sections and leaves the
+ * others' alone.
+ */
+export function writeResultsSection(heading: string, section: string): void {
+  const text = readFileSync(RESULTS, "utf8");
+  const start = text.indexOf(`## ${heading}`);
+  if (start < 0) {
+    writeFileSync(RESULTS, `${text.trimEnd()}\n\n${section.trimEnd()}\n`);
+    return;
+  }
+  const next = text.indexOf("\n## ", start + 1);
+  writeFileSync(RESULTS, `${text.slice(0, start)}${section.trimEnd()}\n${next < 0 ? "" : text.slice(next)}`);
+}
+
+/** The sections other benches wrote (headings "## … (issue N)" not in `own`), to carry over when a bench rewrites the file. */
+export function otherResultsSections(own: readonly string[]): string {
+  const text = readFileSync(RESULTS, "utf8");
+  const sections = text.split(/\n(?=## )/).filter((part) => part.startsWith("## "));
+  return sections.filter((part) => /\(issue \d+\)/.test(part.split("\n")[0]!) && !own.some((heading) => part.startsWith(`## ${heading}`))).join("\n");
 }

@@ -30,9 +30,7 @@
  * section "Soak (issue 10)", replacing an earlier one.
  */
 import { fork } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createClient } from "@connectrpc/connect";
@@ -43,7 +41,7 @@ import { type App, startApp } from "../src/server/app.js";
 import type { MemoryStore } from "../src/store/memory/memory-store.js";
 import { createLogger } from "../src/telemetry/logger.js";
 import { Telemetry } from "../src/telemetry/telemetry.js";
-import { BENCH_DIR, BENCH_HMAC_KEY, fmtInt, phonePool, REPO_ROOT, sleep } from "./shared.js";
+import { BENCH_HMAC_KEY, fmtInt, phonePool, REPO_ROOT, sleep, writeResultsSection } from "./shared.js";
 
 type ScenarioName = "retention" | "bound" | "unbounded";
 type Via = "service" | "connect";
@@ -367,19 +365,6 @@ function markdown(results: readonly ScenarioResult[], startedAt: Date, loadAvera
   return `${lines.join("\n")}\n`;
 }
 
-/** Replaces the "## Soak (issue 10)" section of bench/RESULTS.md (up to the next "## "), or appends it. */
-function writeSection(section: string): void {
-  const path = join(BENCH_DIR, "RESULTS.md");
-  const text = readFileSync(path, "utf8");
-  const start = text.indexOf("## Soak (issue 10)");
-  if (start < 0) {
-    writeFileSync(path, `${text.trimEnd()}\n\n${section}`);
-    return;
-  }
-  const next = text.indexOf("\n## ", start + 1);
-  writeFileSync(path, `${text.slice(0, start)}${section}${next < 0 ? "" : `\n${text.slice(next + 1)}`}`);
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -411,7 +396,7 @@ async function main(): Promise<void> {
   const section = markdown(results, startedAt, loadAverage, ["npx tsx bench/soak.ts", ...args].join(" "));
   console.log(`\n${section}`);
   if (values.write) {
-    writeSection(section);
+    writeResultsSection("Soak (issue 10)", section);
     console.log("written to bench/RESULTS.md (section Soak (issue 10))");
   }
 }

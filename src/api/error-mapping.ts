@@ -64,20 +64,36 @@ function errorDetails(error: VerifyError) {
 export function errorMappingInterceptor(logger: Logger): Interceptor {
   return (next) => async (request) => {
     const procedure = request.url;
+    const mapped = (error: unknown) => callerGone(error, request.signal, logger, procedure) ?? toConnectError(error, logger, procedure);
     try {
       const response = await next(request);
       if (!response.stream) return response;
-      return { ...response, message: mapStreamErrors(response.message, logger, procedure) };
+      return { ...response, message: mapStreamErrors(response.message, mapped) };
     } catch (error) {
-      throw toConnectError(error, logger, procedure);
+      throw mapped(error);
     }
   };
 }
 
-async function* mapStreamErrors<T>(messages: AsyncIterable<T>, logger: Logger, procedure: string): AsyncIterable<T> {
+async function* mapStreamErrors<T>(messages: AsyncIterable<T>, mapped: (error: unknown) => ConnectError): AsyncIterable<T> {
   try {
     yield* messages;
   } catch (error) {
-    throw toConnectError(error, logger, procedure);
+    throw mapped(error);
   }
+}
+
+/** Node's words for a request stream its client left: closed early, reset, destroyed. */
+const GONE_CODES = new Set(["ERR_STREAM_PREMATURE_CLOSE", "ECONNRESET", "ERR_STREAM_DESTROYED", "ERR_HTTP2_STREAM_ERROR", "ERR_HTTP2_INVALID_STREAM"]);
+
+/**
+ * A failure that is only the caller leaving (a reflection client or a Watch
+ * that disconnects mid-stream, a reset stream) is no fault of ours: CANCELED,
+ * logged at debug, never as an error. Domain and RPC errors keep their meaning.
+ */
+function callerGone(error: unknown, signal: AbortSignal, logger: Logger, procedure: string): ConnectError | undefined {
+  if (error instanceof ConnectError || error instanceof VerifyError) return undefined;
+  if (!signal.aborted && !GONE_CODES.has((error as { code?: unknown } | undefined)?.code as string)) return undefined;
+  logger.debug({ procedure, reason: (error as Error | undefined)?.message }, "the caller went away");
+  return new ConnectError("the caller went away", Code.Canceled, undefined, undefined, error);
 }

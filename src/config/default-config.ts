@@ -2,10 +2,11 @@
  * What `npm start` serves with no --config: an in-memory store, two SMS
  * simulators and a voice simulator, with demo numbers that show each kind of
  * failover and what status polling does about a lost receipt (listed in the
- * README).
+ * README). It listens on the loopback only: the simulators' /sim/outbox shows
+ * every code they "send" (a container adds `--host 0.0.0.0`).
  */
 export const DEFAULT_CONFIG_YAML = `
-server: { port: 8080 }
+server: { port: 8080, host: 127.0.0.1 }
 store: { type: memory }
 policy: { code_length: 6, code_ttl: 10m, delivery_window: 30s, max_check_attempts: 5, resend_min_interval: 30s, auto_escalate: false }
 rate_limits: { per_phone: { limit: 5, window: 10m }, per_ip: { limit: 50, window: 10m } }

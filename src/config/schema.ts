@@ -14,7 +14,7 @@ export const configSchema = z
   .strictObject({
     server: serverSchema,
     /** memory (one instance) or mongodb (instances sharing a database); each store type's keys are in its folder (store/catalog.ts). */
-    store: storeSchema.default({ type: "memory", retention: 86_400_000 }),
+    store: storeSchema.prefault({ type: "memory" }),
     security: z
       .strictObject({
         code_hmac_key: z.string().min(16, "code_hmac_key must be at least 16 characters").optional(),

@@ -1,5 +1,6 @@
 import { SegmentedMessage } from "sms-segments-calculator";
 import type { Channel } from "../verification/model.js";
+import { localeForCountry } from "./locales.js";
 
 export interface MessageTemplates {
   sms?: string;
@@ -66,9 +67,17 @@ export interface SegmentInfo {
 
 export class MessageRenderer {
   readonly #options: MessageOptions;
+  /** The languages there are texts in: built in, or configured (by locale or language). */
+  readonly #languages: ReadonlySet<string>;
 
   constructor(options: MessageOptions = {}) {
     this.#options = options;
+    this.#languages = new Set([...Object.keys(BUILT_IN), ...Object.keys(options.templates ?? {})].map(languageOf));
+  }
+
+  /** A number's locale when the caller names none: its country's language where there are texts in it (see locales.ts). */
+  localeFor(country: string): string | undefined {
+    return localeForCountry(country, this.#languages);
   }
 
   render({ channel, locale, code, brand, ttlMs }: RenderInput): string {
@@ -95,7 +104,7 @@ export class MessageRenderer {
   }
 
   #template(locale: string, kind: "sms" | "voice"): string {
-    const language = locale.toLowerCase().split(/[-_]/)[0] ?? "en";
+    const language = languageOf(locale);
     for (const key of [locale, language, "en"]) {
       const override = this.#options.templates?.[key]?.[kind];
       if (override) return override;
@@ -104,4 +113,9 @@ export class MessageRenderer {
     }
     return BUILT_IN.en![kind];
   }
+}
+
+/** "pt-BR", "pt_BR", "PT" → "pt". */
+function languageOf(locale: string): string {
+  return locale.toLowerCase().split(/[-_]/)[0] || "en";
 }

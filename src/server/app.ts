@@ -12,6 +12,7 @@ import type { Scorer } from "../routing/scorer.js";
 import type { VerificationService } from "../service/verification-service.js";
 import { type CreatedStore, createStore } from "../store/create-store.js";
 import { composeObservers, instrumentApp } from "../telemetry/app-telemetry.js";
+import { eventLogObserver } from "../telemetry/event-log.js";
 import { type AppLogger, createLogger } from "../telemetry/logger.js";
 import { startTelemetry, type Telemetry } from "../telemetry/telemetry.js";
 import { type Clock, systemClock } from "../verification/clock.js";
@@ -151,6 +152,7 @@ function buildSubsystems(
     providerStats: config.scoring.enabled ? () => routing.scorer.allStats() : undefined,
     costOf: (provider, country) => providers.costOf(provider, country),
     timersInFlight: () => verification.timers.pending,
+    storeEvictions: created.evictions,
   });
   const providers = buildProviders(config, { clock, inbox, publicUrl: env.publicUrl, observability });
   if (observability.onBreakerTransition) providers.gateway.onBreakerTransition(observability.onBreakerTransition);
@@ -159,7 +161,8 @@ function buildSubsystems(
     store: created.store,
     gateway: providers.gateway,
     routes: routing.router,
-    observer: composeObservers(routing.observer, observability.observer),
+    // The scorer's feed, metrics and receipt spans, and a log line per outcome and per failover.
+    observer: composeObservers(routing.observer, observability.observer, eventLogObserver(logger)),
     limiterFactory: created.limiterFactory,
     clock,
     random: options.random ?? cryptoRandom,

@@ -39,7 +39,8 @@ export interface RpcHandlerOptions {
  * brotli), plus one thing it cannot: a request the library fails to decode is
  * answered INVALID_ARGUMENT with a message of ours, in every protocol, where
  * the library would answer INTERNAL with its parser's text. JSON is read as the
- * protobuf JSON spec says: unknown fields and enum names are refused.
+ * protobuf JSON spec says (unknown fields and enum names are refused) and
+ * written with every field, defaults included.
  *
  * A faster path for one protocol can be put in front of `paths.get` without
  * touching the rest; it owes clients the same answer for undecodable input.
@@ -52,7 +53,10 @@ export function createRpcHandler(options: RpcHandlerOptions): RequestHandler {
   const router = createConnectRouter({
     acceptCompression,
     readMaxBytes: options.readMaxBytes,
-    jsonOptions: { ignoreUnknownFields: false },
+    // Unknown fields and enum names are refused. Answers carry every field, defaults included
+    // (`"approved": false`, `"checkAttemptsRemaining": 0`, `"fallbackChannels": []`): a caller reading
+    // plain JSON should not have to know that proto3 JSON leaves out what equals its default.
+    jsonOptions: { ignoreUnknownFields: false, alwaysEmitImplicit: true },
     interceptors: [markDecoded, ...(options.interceptors ?? [])],
   });
   options.routes(router);
@@ -67,6 +71,10 @@ export function createRpcHandler(options: RpcHandlerOptions): RequestHandler {
       fallback(request, response);
       return;
     }
+    if (handler.method.methodKind !== "unary" && isPlainJson(request.headers["content-type"])) {
+      streamNeedsEnvelope(handler, response);
+      return;
+    }
     // Throws on a request with no authority (HTTP/1.0 without Host); inside a request listener that would end the process.
     let universalRequest: ReturnType<typeof universalRequestFromNodeRequest>;
     try {
@@ -79,10 +87,34 @@ export function createRpcHandler(options: RpcHandlerOptions): RequestHandler {
     handler(universalRequest)
       .then((universalResponse) => universalResponseToNodeResponse(universalResponse, response))
       .catch((reason: unknown) => {
-        if (ConnectError.from(reason).code === Code.Aborted) return;
+        // The client left before the answer was written: nothing to report.
+        const code = ConnectError.from(reason).code;
+        if (code === Code.Aborted || code === Code.Canceled) return;
         console.error(`handler for rpc ${handler.method.name} of ${handler.service.typeName} failed`, reason);
       });
   };
+}
+
+function isPlainJson(contentType: string | string[] | undefined): boolean {
+  return typeof contentType === "string" && /^application\/json\s*(;|$)/i.test(contentType);
+}
+
+/**
+ * A streaming RPC (Watch) posted as unary Connect JSON, as a first curl does:
+ * the protocol's 415, with what to send instead rather than an empty body.
+ */
+function streamNeedsEnvelope(handler: UniversalHandler, response: Parameters<RequestHandler>[1]): void {
+  const procedure = `${handler.service.typeName}/${handler.method.name}`;
+  const message =
+    `${procedure} is a streaming RPC: over Connect, send content-type application/connect+json with the request ` +
+    "in an envelope (a flags byte 0, the JSON's length as 4 bytes big-endian, then the JSON; see the README's curl example), " +
+    "or call it over gRPC or gRPC-Web";
+  const body = JSON.stringify({ code: "invalid_argument", message });
+  response.statusCode = 415;
+  response.setHeader("content-type", "application/json");
+  response.setHeader("accept-post", "application/connect+json, application/connect+proto, application/grpc, application/grpc-web");
+  response.setHeader("content-length", Buffer.byteLength(body));
+  response.end(body);
 }
 
 const notFound: RequestHandler = (_request, response) => {

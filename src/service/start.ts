@@ -71,7 +71,8 @@ function validateStart(deps: ServiceDeps, input: StartInput): StartRequest {
   const codeLength = resolveCodeLength(input.codeLength ?? 0, policy.codeLength);
   const metadata = input.metadata ?? {};
   validateMetadata(metadata);
-  const locale = validateLocale(input.locale, policy.defaultLocale);
+  // No locale from the caller: the number's country says which language (a German number reads German).
+  const locale = validateLocale(input.locale, deps.messages.localeFor?.(phone.country) ?? policy.defaultLocale);
   const clientIp = validateClientIp(input.clientIp);
   const idempotencyKey = validateIdempotencyKey(input.idempotencyKey);
   // Only an idempotency key needs it: a replay must match the request that first used the key.

@@ -1,4 +1,5 @@
 import { runDueWork } from "../dispatch/timer-work.js";
+import { VerifyError } from "../verification/errors.js";
 import type { Channel, VerificationEvent, VerificationRecord } from "../verification/model.js";
 import type { CallerSignal, DeliveryReport, ReceiptInbox } from "../verification/ports.js";
 import { asSeenAt } from "../verification/transitions/index.js";
@@ -18,8 +19,13 @@ export type { StartInput } from "./start.js";
  * this class only binds them to their dependencies and shows records as a
  * caller sees them (a code past its expiry reads as expired).
  */
+/** Enough for every real client of one verification (an app, a console, a retry overlapping its predecessor). */
+export const MAX_WATCHERS_PER_VERIFICATION = 16;
+
 export class VerificationService implements ReceiptInbox {
   readonly #d: ServiceDeps;
+  /** Open Watch streams per verification on this instance; entries exist only while a stream is open. */
+  readonly #watchers = new Map<string, number>();
 
   constructor(deps: ServiceDeps) {
     this.#d = deps;
@@ -47,8 +53,24 @@ export class VerificationService implements ReceiptInbox {
     return this.#seen(await get(this.#d, verificationId));
   }
 
-  watch(verificationId: string, signal: AbortSignal, afterSequence?: number): AsyncGenerator<VerificationEvent> {
-    return watch(this.#d, verificationId, signal, afterSequence);
+  /**
+   * Every open Watch costs the server a conversion and a write per event,
+   * whether its client reads or not, so one verification gets at most
+   * MAX_WATCHERS_PER_VERIFICATION streams on this instance.
+   */
+  async *watch(verificationId: string, signal: AbortSignal, afterSequence?: number): AsyncGenerator<VerificationEvent> {
+    const open = this.#watchers.get(verificationId) ?? 0;
+    if (open >= MAX_WATCHERS_PER_VERIFICATION) {
+      throw new VerifyError("resource_exhausted", `at most ${MAX_WATCHERS_PER_VERIFICATION} Watch streams per verification on one instance`);
+    }
+    this.#watchers.set(verificationId, open + 1);
+    try {
+      yield* watch(this.#d, verificationId, signal, afterSequence);
+    } finally {
+      const left = (this.#watchers.get(verificationId) ?? 1) - 1;
+      if (left === 0) this.#watchers.delete(verificationId);
+      else this.#watchers.set(verificationId, left);
+    }
   }
 
   handleReceipt(report: DeliveryReport): Promise<void> {

@@ -29,6 +29,7 @@ export const METRIC = {
   rateLimitRejections: "verifyd_rate_limit_rejections",
   rpcDuration: "verifyd_rpc_duration_seconds",
   fraudDecisions: "verifyd_fraud_decisions",
+  storeEvictions: "verifyd_store_evictions",
 } as const;
 
 /** verifyd_breaker_state's values. */
@@ -42,6 +43,8 @@ export interface MetricSources {
   costOf(provider: string, country: string): number;
   /** Timer handlers running now. */
   timersInFlight(): number;
+  /** Finished verifications the memory store dropped to stay within max_records; absent for stores that never drop. */
+  storeEvictions?: () => number;
 }
 
 /**
@@ -138,6 +141,12 @@ export class VerifydMetrics {
     meter
       .createObservableGauge(METRIC.timersInFlight, { description: "Timer work (slow failover, expiry, takeover) running now." })
       .addCallback((result) => result.observe(sources.timersInFlight()));
+    const evictions = sources.storeEvictions;
+    if (evictions) {
+      meter
+        .createObservableCounter(METRIC.storeEvictions, { description: "Finished verifications dropped by the memory store to stay within store.max_records." })
+        .addCallback((result) => result.observe(evictions()));
+    }
   }
 
   /** The domain's event stream: sends, receipts, failovers, spend, outcomes. */

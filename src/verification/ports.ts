@@ -196,6 +196,12 @@ export interface RenderInput {
 
 export interface MessageRenderer {
   render(input: RenderInput): string;
+  /**
+   * The locale for a number of `country` (ISO 3166-1 alpha-2) when the caller
+   * names none: its language, where there are texts in it; undefined leaves
+   * the policy's default.
+   */
+  localeFor?(country: string): string | undefined;
 }
 
 export interface Logger {

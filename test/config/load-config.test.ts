@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { ConfigError, loadConfig, parseConfig } from "../../src/config/load-config.js";
-import { parseDuration } from "../../src/schema/duration.js";
+import { formatDuration, parseDuration } from "../../src/schema/duration.js";
 
 /** A small valid file; each bad-file test breaks exactly one thing in it. */
 const VALID = `
@@ -36,6 +36,8 @@ describe("loadConfig", () => {
     const config = loadConfig(undefined, {});
 
     expect(config.server.port).toBe(8080);
+    // The simulators' outbox shows codes: the demo is reachable from this machine only.
+    expect(config.server.host).toBe("127.0.0.1");
     expect(config.store.type).toBe("memory");
     expect(config.policy).toMatchObject({ code_length: 6, code_ttl: 600_000, delivery_window: 30_000, resend_min_interval: 30_000, auto_escalate: false });
     expect(config.rate_limits.per_phone).toEqual({ limit: 5, window: 600_000 });
@@ -88,6 +90,28 @@ describe("parseConfig refuses a bad file with a message that names the key", () 
     const error = configError(VALID.replace("delivery_window: 2s", "delivery_window: 2 fortnights"));
 
     expect(error.message).toMatch(/policy\.delivery_window: expected a duration/);
+  });
+
+  // `delivery_window: 30` used to be read as 30 ms: two SMS in the same second.
+  test.each([
+    ["policy: { code_ttl: 5m, delivery_window: 30 }", "policy.delivery_window", 30],
+    ["policy: { code_ttl: 300, delivery_window: 2s }", "policy.code_ttl", 300],
+  ])("a duration without a unit (%s)", (line, key, value) => {
+    const error = configError(VALID.replace("policy: { code_ttl: 5m, delivery_window: 2s }", line));
+
+    expect(error.message).toContain(`${key}: expected a duration with a unit such as "500ms", "30s" or "10m", got ${value} without a unit`);
+    expect(error.message).toContain(`write "${value}s", or "${value}ms" if milliseconds are meant`);
+  });
+
+  test("a duration without a unit deep inside a provider", () => {
+    const error = configError(VALID.replace("channels: [voice]", "channels: [voice]\n    timeout: 10"));
+
+    expect(error.message).toContain("providers[1].timeout: expected a duration with a unit");
+  });
+
+  test("the server binds the loopback unless told otherwise", () => {
+    expect(parseConfig(VALID, {}).server.host).toBe("127.0.0.1");
+    expect(parseConfig(`${VALID}\nserver: { host: 0.0.0.0 }\n`, {}).server.host).toBe("0.0.0.0");
   });
 
   test("a reject rule without an error kind", () => {
@@ -151,12 +175,26 @@ describe("parseDuration", () => {
     ["10m", 600_000],
     ["1h", 3_600_000],
     ["1.5s", 1_500],
-    [250, 250],
   ] as const)("reads %j as %i ms", (input, ms) => {
     expect(parseDuration(input)).toBe(ms);
   });
 
-  test.each(["", "10", "ten seconds", "5 minutes", "-1s", "1w"])("refuses %j", (input) => {
+  test.each(["", "10", "ten seconds", "5 minutes", "-1s", "1w", 250, 0, undefined])("refuses %j", (input) => {
     expect(parseDuration(input)).toBeUndefined();
+  });
+});
+
+describe("formatDuration", () => {
+  test.each([
+    [500, "500ms"],
+    [1_500, "1500ms"],
+    [30_000, "30s"],
+    [600_000, "10m"],
+    [3_600_000, "1h"],
+    [86_400_000, "1d"],
+    [0, "0ms"],
+  ])("writes %i ms as %j, which parseDuration reads back", (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+    expect(parseDuration(text)).toBe(ms);
   });
 });

@@ -37,11 +37,12 @@ describe("the store catalog", () => {
     expect(() => parseConfig(`store: { type: mongodb, uri: "mongodb://localhost" }\n${PROVIDERS}`, {})).toThrow(
       "security.code_hmac_key: required with store.type mongodb",
     );
-    expect(parseConfig(`store: { type: memory }\n${PROVIDERS}`, {}).store).toEqual({ type: "memory", retention: 86_400_000 });
+    expect(parseConfig(`store: { type: memory }\n${PROVIDERS}`, {}).store).toEqual({ type: "memory", retention: 86_400_000, max_records: 200_000 });
+    expect(parseConfig(PROVIDERS, {}).store).toEqual({ type: "memory", retention: 86_400_000, max_records: 200_000 });
   });
 
   test("createStore builds the configured type through its module", async () => {
-    const created = await createStore({ type: "memory", retention: 1_000 }, { now: () => 0, logger: quiet });
+    const created = await createStore({ type: "memory", retention: 1_000, max_records: 100 }, { now: () => 0, logger: quiet });
 
     expect(created.store).toBeInstanceOf(MemoryStore);
     expect(created.limiterFactory).toBeUndefined();

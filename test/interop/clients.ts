@@ -14,6 +14,9 @@ import { expect } from "vitest";
 import { E2E_SCENARIO } from "../e2e/scenario.js";
 import type { ConfigLayer } from "../support/config.js";
 
+/** Pulls clients/typescript/quickstart.ts (the README's example) into `npm run typecheck`, which covers test/ only. */
+export type TypeScriptQuickstart = typeof import("../../clients/typescript/quickstart.js");
+
 export const REPO = resolve(import.meta.dirname, "../..");
 export const INSTALL_HINT = "run `bash scripts/install-codegen-tools.sh`";
 export const execFileAsync = promisify(execFile);
