@@ -13,6 +13,8 @@ export interface TimerLoopOptions {
   /** Called with how late each claimed timer ran, in ms (benchmarks read it). */
   onLateness?: (lateMs: number) => void;
   onError?: (error: unknown, record?: VerificationRecord) => void;
+  /** After a pass that could claim from the store: ends an outage that onError without a record began. */
+  onClaimed?: () => void;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface TimerLoopOptions {
 export class TimerLoop {
   readonly #store: VerificationStore;
   readonly #handle: (record: VerificationRecord) => Promise<void>;
-  readonly #options: Required<Omit<TimerLoopOptions, "onLateness" | "onError">> & Pick<TimerLoopOptions, "onLateness" | "onError">;
+  readonly #options: Required<Omit<TimerLoopOptions, "onLateness" | "onError" | "onClaimed">> & Pick<TimerLoopOptions, "onLateness" | "onError" | "onClaimed">;
   readonly #inFlight = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
   #running = false;
@@ -99,6 +101,7 @@ export class TimerLoop {
     this.#ticking = true;
     try {
       await this.runDue();
+      this.#options.onClaimed?.();
     } catch (error) {
       // The store is unreachable; try again on the next poll.
       this.#options.onError?.(error);

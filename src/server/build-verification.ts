@@ -6,6 +6,7 @@ import type { FraudState, FraudWindows } from "../fraud/state.js";
 import { type LimiterFactory, RateLimits } from "../limits/rate-limits.js";
 import { MessageRenderer } from "../messages/templates.js";
 import { VerificationService } from "../service/verification-service.js";
+import { OutageLog } from "../store/outage-log.js";
 import { type AppTelemetry, composeObservers } from "../telemetry/app-telemetry.js";
 import { CodeVault } from "../verification/codes.js";
 import type { VerificationPolicy } from "../verification/policy.js";
@@ -87,6 +88,7 @@ export function buildVerification(
     guard: guarding ? fraud : undefined,
     testNumbers,
   });
+  const storeOutage = new OutageLog(deps.logger, { subject: "timer loop" });
   const timers = new TimerLoop(
     deps.store,
     observability.traceTimers((record) => service.runDue(record)),
@@ -97,7 +99,12 @@ export function buildVerification(
       batchSize: config.timers.batch_size,
       clock,
       onLateness: observability.onTimerLateness(deps.onTimerLateness),
-      onError: (error, record) => deps.logger.error({ err: error, verificationId: record?.id }, "timer work failed"),
+      // A store that is down fails every poll: that is one outage, logged once with a count, not an error a second.
+      onError: (error, record) =>
+        record
+          ? deps.logger.error({ err: error, verificationId: record.id }, "timer work failed")
+          : storeOutage.failed(error, "the timer loop cannot reach the store; retrying"),
+      onClaimed: () => storeOutage.succeeded(),
     },
   );
   return { service, timers, fraud };
