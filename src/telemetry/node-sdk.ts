@@ -7,6 +7,7 @@ import { type Meter, metrics, propagation, type TextMapPropagator, type Tracer, 
 import type { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
 import { MongoDBInstrumentation } from "@opentelemetry/instrumentation-mongodb";
+import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import type { TelemetrySettings } from "./settings.js";
 
@@ -18,11 +19,7 @@ export interface NodeSdkParts {
 }
 
 /** The Node SDK, registered with the API for everything in the process. */
-export function startNodeSdk(
-  settings: TelemetrySettings,
-  prometheus: PrometheusExporter | undefined,
-  scope: { name: string; version: string; httpClient: Instrumentation },
-): NodeSdkParts {
+export function startNodeSdk(settings: TelemetrySettings, prometheus: PrometheusExporter | undefined, scope: { name: string; version: string }): NodeSdkParts {
   const tracing = settings.traces !== undefined;
   const sdk = new NodeSDK({
     serviceName: settings.serviceName,
@@ -31,7 +28,7 @@ export function startNodeSdk(
     metricReaders: prometheus ? [prometheus] : [],
     // Logs go to stdout through pino, with trace ids; the SDK should not export logs of its own.
     logRecordProcessors: [],
-    instrumentations: tracing ? [scope.httpClient, mongoInstrumentation()] : [],
+    instrumentations: tracing ? [httpClientInstrumentation(), mongoInstrumentation()] : [],
   });
   sdk.start();
   return {
@@ -41,6 +38,11 @@ export function startNodeSdk(
     propagator: { inject: (...args) => propagation.inject(...args), extract: (...args) => propagation.extract(...args), fields: () => propagation.fields() },
     stop: () => sdk.shutdown(),
   };
+}
+
+/** Outgoing provider calls (fetch) as child spans of their attempt; none outside one, so exporters' own calls stay out. */
+function httpClientInstrumentation(): Instrumentation {
+  return new UndiciInstrumentation({ requireParentforSpans: true });
 }
 
 /**

@@ -1,9 +1,10 @@
+import { createRequire } from "node:module";
 import { context, type Meter, type TextMapPropagator, type Tracer } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { ExportResultCode, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
-import { type Instrumentation, registerInstrumentations } from "@opentelemetry/instrumentation";
-import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
+import type * as InstrumentationModule from "@opentelemetry/instrumentation";
+import type * as UndiciModule from "@opentelemetry/instrumentation-undici";
 import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import {
@@ -121,7 +122,7 @@ export async function startProcessTelemetry(env: Environment = process.env): Pro
   if (!settings.traces) return startLocal(settings, prometheusFor(settings), {}, env);
   const { startNodeSdk } = await import("./node-sdk.js");
   const prometheus = prometheusFor(settings);
-  return new Telemetry({ settings, prometheus, ...startNodeSdk(settings, prometheus, { name: SCOPE, version: VERSION, httpClient: httpClientInstrumentation() }) });
+  return new Telemetry({ settings, prometheus, ...startNodeSdk(settings, prometheus, { name: SCOPE, version: VERSION }) });
 }
 
 function prometheusFor(settings: TelemetrySettings): PrometheusExporter | undefined {
@@ -141,7 +142,11 @@ function startLocal(settings: TelemetrySettings, prometheus: PrometheusExporter 
     tracer = provider.getTracer(SCOPE, VERSION);
     stops.push(() => provider.shutdown());
     if (options.httpClientSpans) {
-      const instrumentation = httpClientInstrumentation();
+      // Loaded only when asked for (tests), and synchronously: the spans must be on before this returns.
+      const require = createRequire(import.meta.url);
+      const { registerInstrumentations } = require("@opentelemetry/instrumentation") as typeof InstrumentationModule;
+      const { UndiciInstrumentation } = require("@opentelemetry/instrumentation-undici") as typeof UndiciModule;
+      const instrumentation = new UndiciInstrumentation({ requireParentforSpans: true });
       const unregister = registerInstrumentations({ instrumentations: [instrumentation], tracerProvider: provider });
       stops.unshift(async () => unregister());
     }
@@ -227,11 +232,6 @@ function samplerFrom(env: Environment): Sampler {
 function positiveInteger(text: string | undefined): number | undefined {
   const value = Number(text);
   return text && Number.isInteger(value) && value > 0 ? value : undefined;
-}
-
-/** Outgoing provider calls (fetch) as child spans of their attempt; none outside one, so exporters' own calls stay out. */
-function httpClientInstrumentation(): Instrumentation {
-  return new UndiciInstrumentation({ requireParentforSpans: true });
 }
 
 let contextManagerReady = false;

@@ -29,7 +29,7 @@ import type { Config } from "../../src/config/schema.js";
 import type { OutboundMessage } from "../../src/providers/adapter.js";
 import { type App, startApp } from "../../src/server/app.js";
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
-import { createLogger } from "../../src/telemetry/logger.js";
+import { type AppLogger, createLogger } from "../../src/telemetry/logger.js";
 import type { Telemetry } from "../../src/telemetry/telemetry.js";
 import type { Clock } from "../../src/verification/clock.js";
 import type { VerificationEvent } from "../../src/verification/model.js";
@@ -50,6 +50,8 @@ export interface TestServerOptions {
   routeRandom?: () => number;
   /** Where traces and metrics go; shut down by close(). By default verifyd starts its own from OTEL_*. */
   telemetry?: Telemetry;
+  /** Where verifyd logs; nowhere unless given. */
+  logger?: AppLogger;
 }
 
 export type Protocol = "connectH1" | "connectH2" | "grpc" | "grpcWeb";
@@ -104,7 +106,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const app = await startApp(config, {
     port: 0,
     host: "127.0.0.1",
-    logger: createLogger("silent"),
+    logger: options.logger ?? createLogger("silent"),
     clock: options.clock,
     routeRandom: options.routeRandom,
     telemetry: options.telemetry,

@@ -19,7 +19,11 @@ export interface Spawned {
 }
 
 /** Starts `command` in the repository and waits for "verifyd listening" (rejects if it exits first). */
-export async function spawnUntilListening(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Spawned> {
+export async function spawnUntilListening(
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Spawned> {
   const child = spawn(command, args, { cwd: REPO, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
@@ -58,7 +62,11 @@ export async function spawnUntilListening(command: string, args: readonly string
 }
 
 /** Runs a command to its end: exit code, stdout, stderr. */
-export async function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function run(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(command, [...args], { cwd: REPO, env, maxBuffer: 16 << 20 });
     return { code: 0, stdout, stderr };
