@@ -199,4 +199,8 @@ PY
   echo "$SCHEMAS_PIN" >"$TOOLS/kubernetes-json-schema.version"
 fi
 
+# The code generators and the Python venv the generated-client checks and interop tests use.
+say "generated-client tools (scripts/install-codegen-tools.sh)"
+bash scripts/install-codegen-tools.sh
+
 say "done in $((SECONDS - started))s"

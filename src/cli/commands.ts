@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config/load-config.js";
 import type { Config } from "../config/schema.js";
+import { type Output, processOutput } from "./output.js";
 import { packageVersion } from "./version.js";
 
 export const USAGE = `usage: verifyd <command> [options]
@@ -20,17 +21,6 @@ options:
   -h, --help            this text
 
 SIGTERM or SIGINT drains (in-flight calls finish, Watch streams end with UNAVAILABLE) and exits; a second one exits at once.`;
-
-/** Where a command writes; the process's streams, or a test's. */
-export interface Output {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const processOutput: Output = {
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
-};
 
 /** Exit codes: 0 done, 1 a configuration that does not validate (check-config) or a failure, 2 a usage or configuration error at start-up. */
 export async function runCli(argv: readonly string[], output: Output = processOutput): Promise<number> {

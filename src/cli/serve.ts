@@ -1,6 +1,6 @@
 import type { Config } from "../config/schema.js";
 import { startProcessTelemetry } from "../telemetry/telemetry.js";
-import type { Output } from "./commands.js";
+import type { Output } from "./output.js";
 
 /**
  * `verifyd serve`: one process that serves until SIGTERM or SIGINT, then
