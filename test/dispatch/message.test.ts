@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { messageFor } from "../../src/dispatch/message.js";
 import type { RenderInput } from "../../src/verification/ports.js";
-import { FakeClock } from "../unit/support/fakes.js";
+import { FakeClock } from "../support/fakes.js";
 import { attempt, POLICY, record, T0, TTL } from "../verification/support/builders.js";
 
 function deps(now: number) {

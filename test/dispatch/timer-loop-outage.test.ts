@@ -2,7 +2,7 @@ import { expect, test } from "vitest";
 import { TimerLoop } from "../../src/dispatch/timer-loop.js";
 import type { VerificationStore } from "../../src/verification/ports.js";
 import { eventually } from "../support/eventually.js";
-import { FakeClock } from "../unit/support/fakes.js";
+import { FakeClock } from "../support/fakes.js";
 
 test("a store that cannot be reached is reported through onError without a record, and the next pass that claims calls onClaimed", async () => {
   let down = true;

@@ -2,8 +2,8 @@ import { describe, expect, test } from "vitest";
 import { TimerLoop } from "../../src/dispatch/timer-loop.js";
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import type { VerificationRecord } from "../../src/verification/model.js";
+import { FakeClock } from "../support/fakes.js";
 import { makeRecord } from "../support/records.js";
-import { FakeClock } from "../unit/support/fakes.js";
 
 function setup(options: { batchSize?: number; maxInFlight?: number } = {}) {
   const clock = new FakeClock(0);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { TimerLoop, type TimerLoopOptions } from "../../src/dispatch/timer-loop.js";
 import type { VerificationRecord } from "../../src/verification/model.js";
 import type { VerificationStore } from "../../src/verification/ports.js";
-import { FakeClock } from "../unit/support/fakes.js";
+import { FakeClock } from "../support/fakes.js";
 import { record, T0 } from "../verification/support/builders.js";
 
 /** Only what the loop uses: claimDue (and, when told so, nextDueAt), logging every claim. */

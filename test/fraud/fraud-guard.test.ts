@@ -11,7 +11,7 @@ import { VerifyError } from "../../src/verification/errors.js";
 import type { Channel, VerificationEvent, VerificationRecord } from "../../src/verification/model.js";
 import type { SendIntent } from "../../src/verification/ports.js";
 import { expectVerifyError } from "../support/expect-error.js";
-import { FakeClock, silentLogger } from "../unit/support/fakes.js";
+import { FakeClock, silentLogger } from "../support/fakes.js";
 import { MINUTE, settingsOf } from "./support.js";
 
 function guardWith(raw: Record<string, unknown>) {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, test } from "vitest";
 import { TimeoutCaller, toOutcome } from "../../src/gateway/provider-caller.js";
 import { type OutboundMessage, PROVIDER_ERROR_KINDS, type ProviderAdapter, ProviderError, type SendResult } from "../../src/providers/adapter.js";
-import { ScriptedProvider } from "../unit/support/fakes.js";
+import { ScriptedProvider } from "../support/fakes.js";
 
 const TIMEOUT_MS = 20;
 

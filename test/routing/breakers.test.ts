@@ -7,8 +7,8 @@ import type { OutboundMessage, ProviderAdapter, ProviderErrorKind } from "../../
 import type { SendOutcome } from "../../src/verification/ports.js";
 import { eventually } from "../support/eventually.js";
 import { expectConnectError } from "../support/expect-error.js";
+import { ScriptedProvider } from "../support/fakes.js";
 import { startTestServer, type TestServer } from "../support/server.js";
-import { ScriptedProvider } from "../unit/support/fakes.js";
 import { order, silentProvider } from "./scenario.js";
 
 /** Short real-time settings: opossum runs on real timers. */

@@ -5,7 +5,7 @@ import { Router, type RouterOptions } from "../../src/routing/router.js";
 import { RoutingTable } from "../../src/routing/routing-table.js";
 import { DEFAULT_SCORING, Scorer } from "../../src/routing/scorer.js";
 import { FakeClock, T0 } from "../support/clock.js";
-import { ScriptedProvider, seededGenerator } from "../unit/support/fakes.js";
+import { ScriptedProvider, seededGenerator } from "../support/fakes.js";
 import { order } from "./scenario.js";
 
 const MIN_SAMPLES = 10;

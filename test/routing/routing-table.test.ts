@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { ProviderAdapter } from "../../src/providers/adapter.js";
 import { RoutingTable } from "../../src/routing/routing-table.js";
-import { ScriptedProvider } from "../unit/support/fakes.js";
+import { ScriptedProvider } from "../support/fakes.js";
 
 const providers = new Map<string, ProviderAdapter>(
   [new ScriptedProvider("sms-a", ["sms"]), new ScriptedProvider("sms-b", ["sms", "whatsapp"]), new ScriptedProvider("voice-a", ["voice"])].map((provider) => [

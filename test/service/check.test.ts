@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { expectVerifyError } from "../support/expect-error.js";
-import { createHarness, DEFAULT_POLICY, type Harness, PHONE } from "../unit/support/service-harness.js";
+import { createHarness, DEFAULT_POLICY, type Harness, PHONE } from "../support/service-harness.js";
 
 /** Starts a verification and returns its id with the code the provider was given. */
 async function started(h: Harness): Promise<{ id: string; code: string; wrong: string }> {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { VerifyError } from "../../src/verification/errors.js";
 import { expectVerifyError } from "../support/expect-error.js";
-import { ScriptedProvider } from "../unit/support/fakes.js";
-import { createHarness, PHONE } from "../unit/support/service-harness.js";
+import { ScriptedProvider } from "../support/fakes.js";
+import { createHarness, PHONE } from "../support/service-harness.js";
 
 const deadline = () => new VerifyError("deadline_exceeded", "the call's deadline passed before the code was sent");
 

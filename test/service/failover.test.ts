@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
 import type { DeliveryReport } from "../../src/providers/adapter.js";
 import type { VerificationRecord } from "../../src/verification/model.js";
-import { settle } from "../unit/support/fakes.js";
-import { createHarness, DEFAULT_POLICY, type Harness, LEASE_MS, PHONE } from "../unit/support/service-harness.js";
+import { settle } from "../support/fakes.js";
+import { createHarness, DEFAULT_POLICY, type Harness, LEASE_MS, PHONE } from "../support/service-harness.js";
 
 const WINDOW = DEFAULT_POLICY.deliveryWindowMs;
 

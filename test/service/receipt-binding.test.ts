@@ -10,8 +10,8 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import type { DeliveryReport, OutboundMessage, SendResult } from "../../src/providers/adapter.js";
 import type { VerificationRecord } from "../../src/verification/model.js";
 import { eventually } from "../support/eventually.js";
-import { ScriptedProvider, silentLogger } from "../unit/support/fakes.js";
-import { createHarness, type Harness, OTHER_PHONE, PHONE } from "../unit/support/service-harness.js";
+import { ScriptedProvider, silentLogger } from "../support/fakes.js";
+import { createHarness, type Harness, OTHER_PHONE, PHONE } from "../support/service-harness.js";
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { expectVerifyError } from "../support/expect-error.js";
-import { createHarness, DEFAULT_POLICY, PHONE } from "../unit/support/service-harness.js";
+import { createHarness, DEFAULT_POLICY, PHONE } from "../support/service-harness.js";
 
 describe("Resend", () => {
   test("within resend_min_interval fails with rate_limited and says how long to wait", async () => {

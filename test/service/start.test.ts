@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { expectVerifyError } from "../support/expect-error.js";
-import { ScriptedProvider } from "../unit/support/fakes.js";
-import { createHarness, DEFAULT_POLICY, OTHER_PHONE, PHONE } from "../unit/support/service-harness.js";
+import { ScriptedProvider } from "../support/fakes.js";
+import { createHarness, DEFAULT_POLICY, OTHER_PHONE, PHONE } from "../support/service-harness.js";
 
 describe("Start", () => {
   test("creates a SUBMITTED verification whose first attempt carries the idempotency key <id>-attempt-1", async () => {

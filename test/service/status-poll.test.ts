@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { ScriptedProvider } from "../unit/support/fakes.js";
-import { createHarness, DEFAULT_POLICY, type Harness, PHONE } from "../unit/support/service-harness.js";
+import { ScriptedProvider } from "../support/fakes.js";
+import { createHarness, DEFAULT_POLICY, type Harness, PHONE } from "../support/service-harness.js";
 
 const WINDOW = DEFAULT_POLICY.deliveryWindowMs;
 

@@ -1,7 +1,7 @@
 import { expect, test } from "vitest";
 import { MAX_WATCHERS_PER_VERIFICATION } from "../../src/service/verification-service.js";
 import { expectVerifyError } from "../support/expect-error.js";
-import { createHarness, OTHER_PHONE, PHONE } from "../unit/support/service-harness.js";
+import { createHarness, OTHER_PHONE, PHONE } from "../support/service-harness.js";
 
 test("one verification gets at most MAX_WATCHERS_PER_VERIFICATION Watch streams; a closed one frees its place", async () => {
   const h = createHarness();

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
 import type { VerificationEvent } from "../../src/verification/model.js";
 import { expectVerifyError } from "../support/expect-error.js";
-import { settle } from "../unit/support/fakes.js";
-import { createHarness, DEFAULT_POLICY, type Harness, PHONE } from "../unit/support/service-harness.js";
+import { settle } from "../support/fakes.js";
+import { createHarness, DEFAULT_POLICY, type Harness, PHONE } from "../support/service-harness.js";
 
 async function collect(stream: AsyncGenerator<VerificationEvent>): Promise<VerificationEvent[]> {
   const events: VerificationEvent[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { CodeVault, cryptoRandom, generateCode, type RandomSource } from "../../src/verification/codes.js";
-import { seededRandom } from "../unit/support/fakes.js";
-import { createHarness, PHONE } from "../unit/support/service-harness.js";
+import { seededRandom } from "../support/fakes.js";
+import { createHarness, PHONE } from "../support/service-harness.js";
 
 const SECRET = "codes-test-secret-0123456789";
 

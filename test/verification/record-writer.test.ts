@@ -4,7 +4,7 @@ import type { VerificationEvent, VerificationRecord } from "../../src/verificati
 import type { VerificationStore } from "../../src/verification/ports.js";
 import { RecordWriter } from "../../src/verification/record-writer.js";
 import { cancel, changed, type Effect, type Transition, unchanged } from "../../src/verification/transitions/index.js";
-import { FakeClock } from "../unit/support/fakes.js";
+import { FakeClock } from "../support/fakes.js";
 import { ID, record, T0 } from "./support/builders.js";
 
 /** A store of one record with a version check, that logs every call and can let "someone else" write first. */

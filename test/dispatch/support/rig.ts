@@ -10,7 +10,7 @@ import type { VerificationPolicy } from "../../../src/verification/policy.js";
 import type { DeliveryReport, OutboundMessage, ProviderGateway, RenderInput, RouteChoice, SendOutcome, VerificationStore } from "../../../src/verification/ports.js";
 import { RecordWriter } from "../../../src/verification/record-writer.js";
 import type { Effect } from "../../../src/verification/transitions/index.js";
-import { FakeClock, silentLogger } from "../../unit/support/fakes.js";
+import { FakeClock, silentLogger } from "../../support/fakes.js";
 import { ID, POLICY, record, T0 } from "../../verification/support/builders.js";
 
 export const CODE = "482913";

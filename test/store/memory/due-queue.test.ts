@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { DueQueue } from "../../../src/store/memory/due-queue.js";
-import { seededGenerator } from "../../unit/support/fakes.js";
+import { seededGenerator } from "../../support/fakes.js";
 
 describe("DueQueue", () => {
   test("is empty when new: nothing to peek or pop", () => {

@@ -1,7 +1,7 @@
 /**
  * Plain values for the pure-core suites: a record, an attempt, a policy.
  * No store, no timers; a clock, where one is needed, is FakeClock from
- * test/unit/support/fakes.ts.
+ * test/support/fakes.ts.
  */
 import type { Attempt, VerificationRecord } from "../../../src/verification/model.js";
 import type { VerificationPolicy } from "../../../src/verification/policy.js";

@@ -4,18 +4,18 @@
  * randomness and scripted providers. Nothing runs on a real timer: tests move
  * the clock and then call `runTimers()`.
  */
-import { TimerLoop } from "../../../src/dispatch/timer-loop.js";
-import { RateLimits, type RateLimitsConfig } from "../../../src/limits/rate-limits.js";
-import { MessageRenderer } from "../../../src/messages/templates.js";
-import type { OutboundMessage, ProviderAdapter } from "../../../src/providers/adapter.js";
-import { RoutingTable, type RoutingTableConfig } from "../../../src/routing/routing-table.js";
-import { VerificationService } from "../../../src/service/verification-service.js";
-import { MemoryStore } from "../../../src/store/memory/memory-store.js";
-import { CodeVault } from "../../../src/verification/codes.js";
-import type { VerificationEvent } from "../../../src/verification/model.js";
-import type { VerificationPolicy } from "../../../src/verification/policy.js";
-import type { ProviderGateway } from "../../../src/verification/ports.js";
-import { RecordWriter } from "../../../src/verification/record-writer.js";
+import { TimerLoop } from "../../src/dispatch/timer-loop.js";
+import { RateLimits, type RateLimitsConfig } from "../../src/limits/rate-limits.js";
+import { MessageRenderer } from "../../src/messages/templates.js";
+import type { OutboundMessage, ProviderAdapter } from "../../src/providers/adapter.js";
+import { RoutingTable, type RoutingTableConfig } from "../../src/routing/routing-table.js";
+import { VerificationService } from "../../src/service/verification-service.js";
+import { MemoryStore } from "../../src/store/memory/memory-store.js";
+import { CodeVault } from "../../src/verification/codes.js";
+import type { VerificationEvent } from "../../src/verification/model.js";
+import type { VerificationPolicy } from "../../src/verification/policy.js";
+import type { ProviderGateway } from "../../src/verification/ports.js";
+import { RecordWriter } from "../../src/verification/record-writer.js";
 import { directGateway, FakeClock, ScriptedProvider, seededRandom, silentLogger } from "./fakes.js";
 
 export const PHONE = "+12025550100";

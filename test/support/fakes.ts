@@ -2,7 +2,7 @@
  * Hand-driven stand-ins for time, randomness, providers and logging, so unit
  * tests control every moment a verification lives through.
  */
-import { toOutcome } from "../../../src/gateway/provider-caller.js";
+import { toOutcome } from "../../src/gateway/provider-caller.js";
 import {
   type DeliveryReport,
   type OutboundMessage,
@@ -10,11 +10,11 @@ import {
   ProviderError,
   type ProviderErrorKind,
   type SendResult,
-} from "../../../src/providers/adapter.js";
-import type { Clock } from "../../../src/verification/clock.js";
-import type { RandomSource } from "../../../src/verification/codes.js";
-import type { Channel } from "../../../src/verification/model.js";
-import type { Logger, ProviderGateway, SendOutcome } from "../../../src/verification/ports.js";
+} from "../../src/providers/adapter.js";
+import type { Clock } from "../../src/verification/clock.js";
+import type { RandomSource } from "../../src/verification/codes.js";
+import type { Channel } from "../../src/verification/model.js";
+import type { Logger, ProviderGateway, SendOutcome } from "../../src/verification/ports.js";
 
 /** A clock that moves only when a test says so. */
 export class FakeClock implements Clock {
