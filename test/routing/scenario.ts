@@ -19,15 +19,19 @@ export function order(decision: { entries: ReadonlyArray<{ provider: string }> }
 }
 
 /** Hands verifyd the receipt `provider` would post for an attempt, stamped `at` (the test clock's now). */
-export function receipt(
+export async function receipt(
   server: TestServer,
   attempt: { provider: string; verificationId: string; attemptNumber: number; at: number },
   state: "delivered" | "undelivered" = "delivered",
 ): Promise<void> {
+  // A receipt names its message, as every provider's does: that id is what binds it to the attempt.
+  const record = await server.app.store.get(attempt.verificationId);
+  const providerMessageId = record?.attempts[attempt.attemptNumber - 1]?.providerMessageId;
   return server.app.service.handleReceipt({
     provider: attempt.provider,
     state,
     reference: { verificationId: attempt.verificationId, attemptNumber: attempt.attemptNumber },
+    providerMessageId,
     at: attempt.at,
   });
 }
