@@ -13,6 +13,7 @@
  */
 import http2 from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EventType, WatchRequestSchema } from "../../gen/verify/v1/verify_pb.js";
 import { eventually } from "../support/eventually.js";
@@ -97,19 +98,24 @@ test("a Watch whose client reads is never cut, however many events it is sent", 
   for (const watch of watches) expect(await watch.ended(2_000)).toEqual({ ok: true });
 });
 
-test("300 Watches that never read, over 3 connections, with events flowing: all are cut, Checks keep answering, and the server's memory stays bounded", async () => {
-  const verification = await newVerification("+12025550602");
+test("300 Watches that never read, over 3 connections and 20 verifications, with events flowing: all are cut, Checks keep answering, and the server's memory stays bounded", async () => {
+  // 15 per verification: under the per-verification cap, so every stream is open and fed.
+  const verifications = await Promise.all(Array.from({ length: 20 }, (_, i) => newVerification(`+1202555${6500 + i}`)));
   const probe = await CheckProbe.start({ url: server.url });
   const heapBefore = process.memoryUsage().heapUsed;
   const sessions = Array.from({ length: 3 }, () => stingySession());
   try {
     const streams = (
-      await Promise.all(sessions.map((session) => Promise.all(Array.from({ length: 100 }, () => unreadWatch(session, verification.request)))))
+      await Promise.all(
+        sessions.map((session, s) => Promise.all(Array.from({ length: 100 }, (_, i) => unreadWatch(session, verifications[(s * 100 + i) % 20]!.request)))),
+      )
     ).flat();
     const open = () => streams.filter((stream) => !stream.closed).length;
     expect(open()).toBe(300);
-    // Every event goes to all 300 of them; none reads a byte.
-    for (let checks = 0; open() > 0 && checks < 40; checks++) await server.connectH1.check({ verificationId: verification.id, code: "000000" });
+    // Every event goes to the 15 Watches of its verification; none reads a byte.
+    for (let checks = 0; open() > 0 && checks < 40 * 20; checks++) {
+      await server.connectH1.check({ verificationId: verifications[checks % 20]!.id, code: "000000" });
+    }
     await eventually(() => expect(open()).toBe(0));
     const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
     const stats = await probe.stop();
@@ -122,6 +128,19 @@ test("300 Watches that never read, over 3 connections, with events flowing: all 
     for (const session of sessions) session.destroy();
     await probe.stop();
   }
+});
+
+test("one verification takes at most 16 Watch streams per instance: the next is RESOURCE_EXHAUSTED", async () => {
+  const verification = await newVerification("+12025550690");
+  const watches = Array.from({ length: 16 }, () => WatchRecorder.connect(server.connectH1.watch({ verificationId: verification.id })));
+  for (const watch of watches) await watch.waitFor(EventType.SNAPSHOT);
+
+  const extra = WatchRecorder.connect(server.connectH1.watch({ verificationId: verification.id }));
+  const outcome = await extra.ended(2_000);
+
+  expect(outcome.ok).toBe(false);
+  expect(ConnectError.from(outcome.ok ? undefined : outcome.error).code).toBe(Code.ResourceExhausted);
+  await server.connectH1.cancel({ verificationId: verification.id });
 });
 
 describe("with idle_timeout 1 s", () => {
