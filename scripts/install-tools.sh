@@ -26,6 +26,9 @@ PINS=(
   # helm lint / helm template, and kubeconform, for the chart and manifests in deploy/ (test/deploy).
   "helm|helm.sh/helm/v3/cmd/helm@v3.22.0|helm|"
   "kubeconform|github.com/yannh/kubeconform/cmd/kubeconform@v0.8.0|kubeconform|"
+  # The Connect project's conformance runner (connectconformance), which test/conformance drives
+  # against the suite's ConformanceService mounted on verifyd's own server stack.
+  "connectconformance|connectrpc.com/conformance/cmd/connectconformance@v1.0.7|connectconformance|"
 )
 # The PromQL of observability/ is checked with the Prometheus project's own grammar from npm
 # (@prometheus-io/lezer-promql, test/support/promql.ts): promtool's build took ~21 minutes.

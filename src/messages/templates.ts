@@ -1,5 +1,8 @@
 import { SegmentedMessage } from "sms-segments-calculator";
-import type { Channel } from "../verification/model.js";
+import type { RenderInput } from "../verification/ports.js";
+
+export type { RenderInput } from "../verification/ports.js";
+
 import { localeForCountry } from "./locales.js";
 
 export interface MessageTemplates {
@@ -39,14 +42,6 @@ export const BUILT_IN: Readonly<Record<string, Required<MessageTemplates>>> = {
     voice: "Seu código de verificação {brand} é: {code}. Repetindo: {code}.",
   },
 };
-
-export interface RenderInput {
-  channel: Channel;
-  locale: string;
-  code: string;
-  brand: string;
-  ttlMs: number;
-}
 
 export interface MessageOptions {
   /** Per-locale (or language) overrides of the built-in templates. */

@@ -6,6 +6,7 @@ import type { Logger } from "../../verification/ports.js";
 import { OutageLog } from "../outage-log.js";
 import { isDuplicateKeyError, toStoreError } from "./errors.js";
 import { isNotImplemented } from "./indexes.js";
+import { setUpOnce } from "./set-up-once.js";
 
 /** The guard's collections. */
 export const FRAUD_COLLECTIONS = {
@@ -68,7 +69,7 @@ export class MongoFraudState implements FraudState {
   readonly #scopes: Collection<ScopeDocument>;
   readonly #options: MongoFraudStateOptions;
   readonly #purgeOutage: OutageLog;
-  #setup: Promise<void> | undefined;
+  readonly #ensureSetUp = setUpOnce(() => this.#setUp());
   #purgeTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -212,14 +213,6 @@ export class MongoFraudState implements FraudState {
     } catch (error) {
       throw toStoreError(error, operation);
     }
-  }
-
-  #ensureSetUp(): Promise<void> {
-    this.#setup ??= this.#setUp().catch((error: unknown) => {
-      this.#setup = undefined;
-      throw error;
-    });
-    return this.#setup;
   }
 
   /** The indexes, once: TTL on every document (a purge loop where the server refuses TTL), and the lookups. */

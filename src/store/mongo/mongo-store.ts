@@ -9,6 +9,7 @@ import { EventFeed } from "./event-feed.js";
 import { COLLECTIONS, ensureIndexes } from "./indexes.js";
 import { PurgeLoop } from "./purge-loop.js";
 import { heartbeatSettings, ServerMonitor } from "./server-monitor.js";
+import { setUpOnce } from "./set-up-once.js";
 
 export type WriteMode = "auto" | "conditional" | "fenced";
 
@@ -65,7 +66,7 @@ export class MongoStore implements VerificationStore {
   readonly #feed: EventFeed;
   readonly #monitor: ServerMonitor;
   #writer: ConditionalWriter | undefined;
-  #setup: Promise<void> | undefined;
+  readonly #ensureSetUp = setUpOnce(() => this.#setUp());
   #purgeLoop: PurgeLoop | undefined;
   #ttlIndexes: boolean | undefined;
   #closed = false;
@@ -304,14 +305,6 @@ export class MongoStore implements VerificationStore {
     } catch (error) {
       throw toStoreError(error, operation);
     }
-  }
-
-  #ensureSetUp(): Promise<void> {
-    this.#setup ??= this.#setUp().catch((error: unknown) => {
-      this.#setup = undefined;
-      throw error;
-    });
-    return this.#setup;
   }
 
   async #setUp(): Promise<void> {
