@@ -7,12 +7,16 @@ import { type App, startApp } from "../src/server/app.js";
 import { MemoryFraudState } from "../src/store/memory/fraud-state.js";
 import { createLogger } from "../src/telemetry/logger.js";
 import { type SimulationResult, simulate } from "./pumping-sim.js";
+import { wireFigures } from "./pumping-wire.js";
 import { benchConfig, fmtBytes, fmtInt, writeResultsSection } from "./shared.js";
 
 const ROUNDS = Number(process.env.PUMPING_ROUNDS ?? 8);
 const STARTS_PER_ROUND = Number(process.env.PUMPING_STARTS ?? 3_000);
 const CONCURRENCY = 64;
 const PREFIXES = 100_000;
+
+/** Every guard runs its whole path (state read, decisions, counting) but refuses nothing: the benches' traffic is never verified. */
+const GUARDED = { prefix_velocity: { limit: 1_000_000 }, conversion_guard: { min_sends: 1_000_000 } };
 
 const pct = (part: number, whole: number) => `${((100 * part) / Math.max(1, whole)).toFixed(1)}%`;
 
@@ -24,11 +28,20 @@ async function main(): Promise<void> {
   };
   log("## Fraud guard (issue 11)");
   log();
-  log(`- Date: ${new Date().toISOString()}; Node ${process.version}; reproduce: \`npm run bench:pumping\` (bench/pumping.ts, bench/pumping-sim.ts)`);
+  log(
+    `- Date: ${new Date().toISOString()}; Node ${process.version}; reproduce: \`npm run bench:pumping\` (bench/pumping.ts, bench/pumping-sim.ts, bench/pumping-wire.ts; \`PUMPING_ONLY=attack|throughput|wire|memory\` runs one section and writes nothing)`,
+  );
   log();
   const only = process.env.PUMPING_ONLY;
   if (!only || only === "attack") await attackFigures(log);
   if (!only || only === "throughput") await throughputFigures(log);
+  if (!only || only === "wire") {
+    // Fresh servers: none of the in-process run's verifications or guard state.
+    const apps = { off: await appWith({ mode: "off" }), on: await appWith(GUARDED) };
+    await wireFigures(apps, log);
+    await apps.off.close();
+    await apps.on.close();
+  }
   if (!only || only === "memory") await memoryFigures(log);
   // A partial run is for looking at one figure; only a whole run is written down.
   if (!only) writeResultsSection("Fraud guard (issue 11)", lines.join("\n"));
@@ -62,9 +75,7 @@ async function attackFigures(log: (line?: string) => void): Promise<void> {
 }
 
 async function throughputFigures(log: (line?: string) => void): Promise<void> {
-  // Every guard runs its whole path (state read, decisions, counting) but refuses nothing: the run's traffic is never verified.
-  const guarded = { prefix_velocity: { limit: 1_000_000 }, conversion_guard: { min_sends: 1_000_000 } };
-  const apps = { off: await appWith({ mode: "off" }), on: await appWith(guarded) };
+  const apps = { off: await appWith({ mode: "off" }), on: await appWith(GUARDED) };
   const numbers = numberPool(STARTS_PER_ROUND * ROUNDS * 2 + 4_000);
   const rounds = { off: [] as Array<{ wallUs: number; cpuUs: number }>, on: [] as Array<{ wallUs: number; cpuUs: number }> };
   // Warm-up: both apps, off the record.

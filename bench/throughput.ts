@@ -122,7 +122,7 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
 }
 
 /** One phase: the client warms up and measures; the server's CPU is read over the same window. */
-async function measurePhase(child: ChildProcess, inbox: Inbox, client: ClientKind, rpc: Rpc, options: ThroughputOptions): Promise<ThroughputPhase> {
+export async function measurePhase(child: ChildProcess, inbox: Inbox, client: ClientKind, rpc: Rpc, options: ThroughputOptions): Promise<ThroughputPhase> {
   send(child, { type: "run", rpc, concurrency: options.concurrency, warmupMs: options.warmupMs, durationMs: options.durationMs });
   await inbox.next("mark", (m) => m.edge === "begin");
   const profiler: CpuProfiler | undefined = options.profile.includes(rpc) ? await startProfiler() : undefined;
@@ -146,14 +146,14 @@ async function measurePhase(child: ChildProcess, inbox: Inbox, client: ClientKin
   };
 }
 
-function send(child: ChildProcess, command: ClientCommand): void {
+export function send(child: ChildProcess, command: ClientCommand): void {
   child.send(command);
 }
 
 type MessageOf<T extends ClientMessage["type"]> = Extract<ClientMessage, { type: T }>;
 
 /** Messages from the child, awaited one kind at a time; the child dying fails the wait. */
-class Inbox {
+export class Inbox {
   readonly #queue: ClientMessage[] = [];
   #waiter: (() => void) | undefined;
   #failure: Error | undefined;

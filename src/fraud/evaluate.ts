@@ -36,13 +36,14 @@ export function stateDecisions(settings: FraudSettings, facts: PhoneFacts, snaps
   const newBlocks: StoredBlock[] = [];
   const { scopes } = settings.conversion;
   if (scopes.has("prefix")) {
-    const judged = judgeConversion(settings, { scope: "prefix", key: facts.prefix, country: facts.country, ...snapshot.prefix }, now);
+    const { buckets, block } = snapshot.prefix;
+    const judged = judgeConversion(settings, { scope: "prefix", key: facts.prefix, country: facts.country, buckets, block }, now);
     decisions.push(judged.decision);
     if (judged.newBlock) newBlocks.push(judged.newBlock);
   }
   if (scopes.has("country")) {
-    const view = { scope: "country" as const, key: facts.country, country: facts.country, ...snapshot.country, provenRange };
-    const judged = judgeConversion(settings, view, now);
+    const { buckets, block } = snapshot.country;
+    const judged = judgeConversion(settings, { scope: "country", key: facts.country, country: facts.country, buckets, block, provenRange }, now);
     decisions.push(judged.decision);
     if (judged.newBlock) newBlocks.push(judged.newBlock);
   }

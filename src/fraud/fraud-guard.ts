@@ -12,7 +12,7 @@ import { describeDecision } from "./describe.js";
 import { channelDecisions, channelsAllowed, sendIncrements, stateDecisions, verifiedIncrements } from "./evaluate.js";
 import { type PhoneFacts, phoneFacts, prefixOf } from "./phone-facts.js";
 import { type FraudSettings, isAllowListed } from "./settings.js";
-import type { FraudState, StoredBlock } from "./state.js";
+import type { FraudSnapshot, FraudState, StoredBlock } from "./state.js";
 
 export interface FraudGuardDeps {
   settings: FraudSettings;
@@ -54,7 +54,8 @@ export class FraudGuard implements SendGuard {
     if (settings.mode === "off" || isAllowListed(settings, intent.phoneNumber)) return NOTHING_TO_COUNT;
     const now = this.#d.clock.now();
     const enforce = settings.mode === "enforce";
-    const assessment = await this.assess(intent, now, { stopAtChannelRefusal: enforce });
+    const judged = this.#assess(intent, now, enforce);
+    const assessment = judged instanceof Promise ? await judged : judged;
     for (const block of assessment.newBlocks) await this.#storeBlock(block);
     for (const decision of assessment.decisions) {
       const counted: CountedDecision = decision.decision === "allow" ? "allow" : enforce ? "block" : "would_block";
@@ -65,7 +66,7 @@ export class FraudGuard implements SendGuard {
       logger.debug({ guard: refusal.guard, reason: refusal.reason, figures: refusal.figures, mode: settings.mode }, describeDecision(refusal));
       if (enforce) throw refusalError(refusal, assessment.allowedChannels);
     }
-    return { count: () => state.add(sendIncrements(facts, assessment.provenRange, now)) };
+    return new SendCount(state, facts, assessment.provenRange, now);
   }
 
   /**
@@ -74,20 +75,22 @@ export class FraudGuard implements SendGuard {
    * channel refusal with no allowed alternative skips reading the state.
    */
   async assess(intent: SendIntent, now: number, options: { stopAtChannelRefusal?: boolean } = {}): Promise<Assessment> {
+    return this.#assess(intent, now, options.stopAtChannelRefusal === true);
+  }
+
+  /** assess, answered at once when the state is (the memory store): a Start then awaits one promise fewer. */
+  #assess(intent: SendIntent, now: number, stopAtChannelRefusal: boolean): Assessment | Promise<Assessment> {
     const { settings, state } = this.#d;
-    const known = intent.numberType;
-    const facts = phoneFacts(intent.phoneNumber, intent.country, settings.velocity.prefixStrip, known === undefined ? undefined : () => known);
+    const facts = phoneFacts(intent.phoneNumber, intent.country, settings.velocity.prefixStrip, intent.numberType);
     const byChannel = channelDecisions(settings, facts, intent.channel);
-    const channelRefused = byChannel.some((decision) => decision.decision === "block");
-    let alternatives = channelRefused ? channelsAllowed(settings, facts, intent.alternatives()) : [];
-    if (channelRefused && alternatives.length === 0 && options.stopAtChannelRefusal) {
+    const channelRefused = byChannel.some(isBlock);
+    const alternatives = channelRefused ? channelsAllowed(settings, facts, intent.alternatives()) : [];
+    if (channelRefused && alternatives.length === 0 && stopAtChannelRefusal) {
       return { facts, decisions: byChannel, refusal: byChannel.find(isBlock), allowedChannels: [], newBlocks: [], provenRange: false };
     }
-    const judged = stateDecisions(settings, facts, await state.snapshot(facts.prefix, facts.country, now), now);
-    // The shared guards judge the number, not the channel: when they refuse, no channel is offered.
-    if (judged.decisions.some(isBlock)) alternatives = [];
-    const decisions = [...byChannel, ...judged.decisions];
-    return { facts, decisions, refusal: decisions.find(isBlock), allowedChannels: alternatives, newBlocks: judged.newBlocks, provenRange: judged.provenRange };
+    const snapshot = state.snapshot(facts.prefix, facts.country, now);
+    if (snapshot instanceof Promise) return snapshot.then((read) => withState(settings, facts, byChannel, alternatives, read, now));
+    return withState(settings, facts, byChannel, alternatives, snapshot, now);
   }
 
   /** ExplainRisk: what every guard would decide now, stored nowhere. An allow-listed number skips them all. */
@@ -150,6 +153,41 @@ export class FraudGuard implements SendGuard {
       `fraud guard: ${block.scope} ${block.key} blocked (conversion_guard, level ${block.level})${this.#d.settings.mode === "monitor" ? " (monitor mode: still sending)" : ""}`,
     );
   }
+}
+
+/** The pass a Start gets: counting the send once it goes out (a class, not a closure per Start). */
+class SendCount implements SendPass {
+  readonly #state: FraudState;
+  readonly #facts: PhoneFacts;
+  readonly #provenRange: boolean;
+  readonly #at: number;
+
+  constructor(state: FraudState, facts: PhoneFacts, provenRange: boolean, at: number) {
+    this.#state = state;
+    this.#facts = facts;
+    this.#provenRange = provenRange;
+    this.#at = at;
+  }
+
+  count(): Promise<void> {
+    return this.#state.add(sendIncrements(this.#facts, this.#provenRange, this.#at));
+  }
+}
+
+/** The channel decisions joined by the shared guards' over the state read. */
+function withState(
+  settings: FraudSettings,
+  facts: PhoneFacts,
+  byChannel: GuardDecision[],
+  channelAlternatives: Channel[],
+  snapshot: FraudSnapshot,
+  now: number,
+): Assessment {
+  const judged = stateDecisions(settings, facts, snapshot, now);
+  // The shared guards judge the number, not the channel: when they refuse, no channel is offered.
+  const alternatives = judged.decisions.some(isBlock) ? [] : channelAlternatives;
+  const decisions = [...byChannel, ...judged.decisions];
+  return { facts, decisions, refusal: decisions.find(isBlock), allowedChannels: alternatives, newBlocks: judged.newBlocks, provenRange: judged.provenRange };
 }
 
 function isBlock(decision: GuardDecision): boolean {

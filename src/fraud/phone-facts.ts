@@ -45,21 +45,34 @@ export function prefixOf(e164: string, prefixStrip: number): string {
   return e164.slice(0, Math.max(2, e164.length - prefixStrip));
 }
 
-export function phoneFacts(phoneNumber: string, country: string, prefixStrip: number, knownType?: () => string | undefined): PhoneFacts {
-  let resolved = false;
-  let type: NumberType | undefined;
-  return {
-    phoneNumber,
-    country,
-    prefix: prefixOf(phoneNumber, prefixStrip),
-    numberType() {
-      if (!resolved) {
-        type = knownType ? asNumberType(knownType()) : numberTypeOf(phoneNumber);
-        resolved = true;
-      }
-      return type;
-    },
-  };
+/** A number's facts; `knownType` is the type the caller already worked out (Start's validity check gives it for free). */
+export function phoneFacts(phoneNumber: string, country: string, prefixStrip: number, knownType?: string): PhoneFacts {
+  return new LazyPhoneFacts(phoneNumber, country, prefixOf(phoneNumber, prefixStrip), knownType);
+}
+
+/** A class, not a closure per call: a Start makes one, and the type is worked out at most once. */
+class LazyPhoneFacts implements PhoneFacts {
+  readonly phoneNumber: string;
+  readonly country: string;
+  readonly prefix: string;
+  readonly #knownType: string | undefined;
+  #resolved = false;
+  #type: NumberType | undefined;
+
+  constructor(phoneNumber: string, country: string, prefix: string, knownType: string | undefined) {
+    this.phoneNumber = phoneNumber;
+    this.country = country;
+    this.prefix = prefix;
+    this.#knownType = knownType;
+  }
+
+  numberType(): NumberType | undefined {
+    if (!this.#resolved) {
+      this.#type = this.#knownType !== undefined ? asNumberType(this.#knownType) : numberTypeOf(this.phoneNumber);
+      this.#resolved = true;
+    }
+    return this.#type;
+  }
 }
 
 /** libphonenumber's type of an E.164 number, from the cache when it was seen lately. */
@@ -76,6 +89,8 @@ export function numberTypeOf(e164: string): NumberType | undefined {
   return type;
 }
 
+const NUMBER_TYPE_SET: ReadonlySet<string> = new Set(NUMBER_TYPES);
+
 function asNumberType(value: string | undefined): NumberType | undefined {
-  return value !== undefined && (NUMBER_TYPES as readonly string[]).includes(value) ? (value as NumberType) : undefined;
+  return value !== undefined && NUMBER_TYPE_SET.has(value) ? (value as NumberType) : undefined;
 }

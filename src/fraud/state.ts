@@ -55,8 +55,12 @@ export interface FraudWindows {
 }
 
 export interface FraudState {
-  /** The counters and blocks a Start to a number of `prefix` in `country` is judged on. */
-  snapshot(prefix: string, country: string, now: number): Promise<FraudSnapshot>;
+  /**
+   * The counters and blocks a Start to a number of `prefix` in `country` is
+   * judged on; a store that holds them in memory may answer at once (no
+   * promise), which spares every Start the await.
+   */
+  snapshot(prefix: string, country: string, now: number): FraudSnapshot | Promise<FraudSnapshot>;
   add(increments: readonly CounterIncrement[]): Promise<void>;
   /**
    * Records that a code sent to `prefix` was verified at `at`: the prefix's

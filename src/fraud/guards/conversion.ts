@@ -1,7 +1,7 @@
 import { allow, block, type GuardDecision } from "../decision.js";
 import type { BlockScope, FraudSettings } from "../settings.js";
 import type { StoredBlock } from "../state.js";
-import { type Bucket, CONVERSION_BUCKETS, windowShape, windowTotals } from "../window.js";
+import { type Bucket, CONVERSION_BUCKETS, type WindowShape, windowShape, windowTotals } from "../window.js";
 
 /** A conversion judgement: the decision, and the block to store when this judgement starts one. */
 export interface ConversionJudgement {
@@ -32,22 +32,25 @@ export interface ScopeView {
  */
 export function judgeConversion(settings: FraudSettings, view: ScopeView, now: number): ConversionJudgement {
   const { windowMs, minSends, minConversion } = settings.conversion;
-  const totals = windowTotals(view.buckets, now, windowShape(windowMs, CONVERSION_BUCKETS));
-  const [sentRaw, verifiedRaw] = view.scope === "country" ? [totals.newSends, totals.newVerified] : [totals.sends, totals.verified];
-  const sends = Math.round(sentRaw);
-  const verified = Math.min(sends, Math.round(verifiedRaw));
+  const totals = windowTotals(view.buckets, now, conversionShape(windowMs));
+  const country = view.scope === "country";
+  const sends = Math.round(country ? totals.newSends : totals.sends);
+  const verified = Math.min(sends, Math.round(country ? totals.newVerified : totals.verified));
   const conversion = sends === 0 ? 1 : verified / sends;
-  const figures: Record<string, string | number | boolean> = {
-    scope: view.scope,
-    [view.scope]: view.key,
-    sends,
-    verified,
-    conversion,
-    min_sends: minSends,
-    min_conversion: minConversion,
-    window_ms: windowMs,
-  };
-  if (view.scope === "country") figures.proven_range = view.provenRange === true;
+  // One literal per scope (same keys, same order as ever): a computed key and a property added later would make a slow object per Start.
+  const figures: Record<string, string | number | boolean> = country
+    ? {
+        scope: "country",
+        country: view.key,
+        sends,
+        verified,
+        conversion,
+        min_sends: minSends,
+        min_conversion: minConversion,
+        window_ms: windowMs,
+        proven_range: view.provenRange === true,
+      }
+    : { scope: "prefix", prefix: view.key, sends, verified, conversion, min_sends: minSends, min_conversion: minConversion, window_ms: windowMs };
   const active = view.block !== undefined && view.block.until > now ? view.block : undefined;
   const failing = sends >= minSends && conversion < minConversion;
   const newBlock = !active && failing ? nextBlock(settings, view, figures, now) : undefined;
@@ -57,6 +60,13 @@ export function judgeConversion(settings: FraudSettings, view: ScopeView, now: n
   // A country block refuses new ranges only: a range whose codes get verified keeps sending.
   if (view.scope === "country" && view.provenRange) return { decision: allow("conversion_guard", withBlock), newBlock };
   return { decision: block("conversion_guard", withBlock), newBlock };
+}
+
+/** The conversion window's shape, made once per window length rather than per Start. */
+let lastShape: WindowShape = windowShape(0, CONVERSION_BUCKETS);
+function conversionShape(windowMs: number): WindowShape {
+  if (lastShape.windowMs !== windowMs) lastShape = windowShape(windowMs, CONVERSION_BUCKETS);
+  return lastShape;
 }
 
 /**

@@ -38,17 +38,23 @@ class BucketRing {
     return slotsFor(shape) * (fields + 1);
   }
 
-  add(at: number, values: readonly number[]): void {
+  /** Adds up to four counts (by field) to the bucket of `at`; plain arguments, so a Start allocates no array for it. */
+  add(at: number, v0: number, v1 = 0, v2 = 0, v3 = 0): void {
     const number = Math.floor(at / this.#shape.bucketMs) - this.#origin;
-    const base = this.#offset + (number % this.#slots) * (this.#fields + 1);
-    const held = this.#data[base]!;
+    const fields = this.#fields;
+    const base = this.#offset + (number % this.#slots) * (fields + 1);
+    const data = this.#data;
+    const held = data[base]!;
     // A slot holding a newer bucket is not rolled back for a late increment from a bucket already out of every window.
     if (held > number) return;
     if (held !== number) {
-      this.#data.fill(0, base, base + this.#fields + 1);
-      this.#data[base] = number;
+      data.fill(0, base, base + fields + 1);
+      data[base] = number;
     }
-    for (let field = 0; field < this.#fields; field++) this.#data[base + 1 + field]! += values[field] ?? 0;
+    data[base + 1] = data[base + 1]! + v0;
+    if (fields > 1) data[base + 2] = data[base + 2]! + v1;
+    if (fields > 2) data[base + 3] = data[base + 3]! + v2;
+    if (fields > 3) data[base + 4] = data[base + 4]! + v3;
   }
 
   /** The buckets in use; `names` maps fields to Bucket counts. */
@@ -80,6 +86,7 @@ interface PrefixEntry {
   provenSince?: number;
 }
 
+const VELOCITY_FIELDS = ["sends"] as const;
 const PREFIX_FIELDS = ["sends", "verified"] as const;
 const COUNTRY_FIELDS = ["sends", "verified", "newSends", "newVerified"] as const;
 
@@ -97,6 +104,8 @@ export class MemoryFraudState implements FraudState {
   readonly #prefixes = new Map<string, PrefixEntry>();
   readonly #countries = new Map<string, BucketRing>();
   readonly #blocks = new Map<string, StoredBlock>();
+  /** The same blocks by bare key, per scope: a Start's lookups build no "scope:key" string. */
+  readonly #blocksByScope: Record<BlockScope, Map<string, StoredBlock>> = { prefix: new Map(), country: new Map() };
   #lastSweep: number;
 
   constructor(windows: FraudWindows, options: { now: () => number; maxScopes?: number }) {
@@ -114,27 +123,32 @@ export class MemoryFraudState implements FraudState {
     return this.#prefixes.size;
   }
 
-  async snapshot(prefix: string, country: string, _now: number): Promise<FraudSnapshot> {
+  /** Answered at once (no promise): a Start on the memory store awaits nothing to be judged. */
+  snapshot(prefix: string, country: string, _now: number): FraudSnapshot {
     const entry = this.#prefixes.get(prefix);
     return {
-      velocity: entry?.velocity.buckets(["sends"]) ?? [],
-      prefix: { buckets: entry?.conversion.buckets(PREFIX_FIELDS) ?? [], block: this.#blocks.get(`prefix:${prefix}`), lastVerifiedAt: entry?.lastVerifiedAt },
-      country: { buckets: this.#countries.get(country)?.buckets(COUNTRY_FIELDS) ?? [], block: this.#blocks.get(`country:${country}`) },
+      velocity: entry?.velocity.buckets(VELOCITY_FIELDS) ?? [],
+      prefix: { buckets: entry?.conversion.buckets(PREFIX_FIELDS) ?? [], block: this.#blocksByScope.prefix.get(prefix), lastVerifiedAt: entry?.lastVerifiedAt },
+      country: { buckets: this.#countries.get(country)?.buckets(COUNTRY_FIELDS) ?? [], block: this.#blocksByScope.country.get(country) },
     };
   }
 
   async add(increments: readonly CounterIncrement[]): Promise<void> {
-    let entry: { key: string; value: PrefixEntry } | undefined;
+    let entryKey: string | undefined;
+    let entry: PrefixEntry | undefined;
     for (const increment of increments) {
       const { at } = increment;
       if (increment.kind === "country") {
-        this.#country(increment.key).add(at, [increment.sends ?? 0, increment.verified ?? 0, increment.newSends ?? 0, increment.newVerified ?? 0]);
+        this.#country(increment.key).add(at, increment.sends ?? 0, increment.verified ?? 0, increment.newSends ?? 0, increment.newVerified ?? 0);
         continue;
       }
       // A send's velocity and conversion increments are for one prefix: look it up (and move it in the recency order) once.
-      if (entry?.key !== increment.key) entry = { key: increment.key, value: this.#prefix(increment.key) };
-      if (increment.kind === "velocity") entry.value.velocity.add(at, [increment.sends ?? 0]);
-      else entry.value.conversion.add(at, [increment.sends ?? 0, increment.verified ?? 0]);
+      if (entry === undefined || entryKey !== increment.key) {
+        entryKey = increment.key;
+        entry = this.#prefix(increment.key);
+      }
+      if (increment.kind === "velocity") entry.velocity.add(at, increment.sends ?? 0);
+      else entry.conversion.add(at, increment.sends ?? 0, increment.verified ?? 0);
     }
     this.#bound();
   }
@@ -149,6 +163,7 @@ export class MemoryFraudState implements FraudState {
 
   async putBlock(block: StoredBlock): Promise<void> {
     this.#blocks.set(`${block.scope}:${block.key}`, block);
+    this.#blocksByScope[block.scope].set(block.key, block);
   }
 
   async activeBlocks(now: number): Promise<StoredBlock[]> {
@@ -158,6 +173,7 @@ export class MemoryFraudState implements FraudState {
   async clear(scope: BlockScope, key: string): Promise<StoredBlock | undefined> {
     const block = this.#blocks.get(`${scope}:${key}`);
     this.#blocks.delete(`${scope}:${key}`);
+    this.#blocksByScope[scope].delete(key);
     if (scope === "prefix") this.#prefixes.delete(key);
     else this.#countries.delete(key);
     return block;
@@ -167,6 +183,8 @@ export class MemoryFraudState implements FraudState {
     this.#prefixes.clear();
     this.#countries.clear();
     this.#blocks.clear();
+    this.#blocksByScope.prefix.clear();
+    this.#blocksByScope.country.clear();
   }
 
   #prefix(prefix: string): PrefixEntry {
@@ -209,7 +227,11 @@ export class MemoryFraudState implements FraudState {
         if (!verifiedLately && entry.conversion.newestEnd <= idleBefore && entry.velocity.newestEnd <= idleBefore) this.#prefixes.delete(prefix);
       }
       for (const [country, ring] of this.#countries) if (ring.newestEnd <= idleBefore) this.#countries.delete(country);
-      for (const [key, block] of this.#blocks) if (block.forgetAt <= now) this.#blocks.delete(key);
+      for (const [key, block] of this.#blocks) {
+        if (block.forgetAt > now) continue;
+        this.#blocks.delete(key);
+        this.#blocksByScope[block.scope].delete(block.key);
+      }
     }
     while (this.#prefixes.size > this.#maxScopes) this.#prefixes.delete(this.#prefixes.keys().next().value!);
   }
