@@ -68,7 +68,10 @@ export function createRpcHandler(options: RpcHandlerOptions): RequestHandler {
   return (request, response) => {
     const handler = paths.get(request.url?.split("?", 2)[0] ?? "");
     if (!handler) {
-      fallback(request, response);
+      // An RPC to a method not served: an empty 404, which every protocol's client reads as UNIMPLEMENTED
+      // (the plain routes' JSON 404 would read as a malformed Connect error).
+      if (isRpc(request.headers)) notFound(request, response);
+      else fallback(request, response);
       return;
     }
     if (handler.method.methodKind !== "unary" && isPlainJson(request.headers["content-type"])) {
@@ -93,6 +96,13 @@ export function createRpcHandler(options: RpcHandlerOptions): RequestHandler {
         console.error(`handler for rpc ${handler.method.name} of ${handler.service.typeName} failed`, reason);
       });
   };
+}
+
+/** gRPC and gRPC-Web by content type, Connect streaming by content type, Connect unary by its protocol-version header. */
+function isRpc(headers: Parameters<RequestHandler>[0]["headers"]): boolean {
+  const contentType = headers["content-type"];
+  if (typeof contentType === "string" && /^application\/(grpc|connect\+)/i.test(contentType)) return true;
+  return headers["connect-protocol-version"] !== undefined;
 }
 
 function isPlainJson(contentType: string | string[] | undefined): boolean {

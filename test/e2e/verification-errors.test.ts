@@ -265,3 +265,17 @@ test("an unknown route on the port is a 404 with a JSON body", async () => {
   expect(response.status).toBe(404);
   expect(await response.json()).toEqual({ error: "no route for GET /no/such/route" });
 });
+
+test("an RPC to a method not served is an empty 404, which every protocol's client reads as UNIMPLEMENTED", async () => {
+  const rpcs: Record<string, string>[] = [
+    { "content-type": "application/grpc", te: "trailers" },
+    { "content-type": "application/grpc-web+proto" },
+    { "content-type": "application/connect+json" },
+    { "content-type": "application/json", "connect-protocol-version": "1" },
+  ];
+  for (const headers of rpcs) {
+    const response = await fetch(`${server.url}/verify.v1.VerificationService/NoSuchMethod`, { method: "POST", headers, body: "{}" });
+    expect(response.status, headers["content-type"]).toBe(404);
+    expect(await response.text(), headers["content-type"]).toBe("");
+  }
+});
