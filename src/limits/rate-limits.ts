@@ -65,7 +65,9 @@ async function consumeAll(takes: Array<[RateLimiterAbstract, string, string]>): 
   const results = await Promise.allSettled(takes.map(([limiter, key]) => limiter.consume(key)));
   const refusedAt = results.findIndex((result) => result.status === "rejected");
   if (refusedAt === -1) return;
-  await Promise.all(results.map((result, index) => (result.status === "fulfilled" ? takes[index]![0].reward(takes[index]![1]) : undefined)));
+  // Giving the points back is best effort: when the limiter's store is down (the likely reason another take failed),
+  // the refusal must still read as the limit or as UNAVAILABLE, never as an unexpected error.
+  await Promise.allSettled(results.map((result, index) => (result.status === "fulfilled" ? takes[index]![0].reward(takes[index]![1]) : undefined)));
   const refused = results[refusedAt] as PromiseRejectedResult;
   if (refused.reason instanceof RateLimiterRes) {
     const retryAfterMs = refused.reason.msBeforeNext;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { RateLimits } from "../../src/limits/rate-limits.js";
+import { type LimiterFactory, RateLimits } from "../../src/limits/rate-limits.js";
 import { expectVerifyError } from "../support/expect-error.js";
 
 const PHONE = "+12025550100";
@@ -121,5 +121,27 @@ describe("RateLimits per client address", () => {
 
     await expectVerifyError(rateLimits.consumeSend("+12025550101", "2001:db8::1%a"), "invalid_argument");
     await expectVerifyError(rateLimits.consumeCheck("2001:db8::1%b"), "invalid_argument");
+  });
+});
+
+describe("a limiter whose store fails", () => {
+  test("a failed take whose partner's point cannot be given back is still UNAVAILABLE, never an unexpected error", async () => {
+    const down = new Error("connection refused");
+    const factory: LimiterFactory = (name) =>
+      ({
+        consume: async () => {
+          if (name === "sends-per-ip") throw down;
+          return undefined;
+        },
+        reward: async () => {
+          throw down;
+        },
+      }) as unknown as ReturnType<LimiterFactory>;
+    const limits = new RateLimits(
+      { per_phone: { limit: 5, window: 60_000 }, per_ip: { limit: 5, window: 60_000 }, check_per_ip: { limit: 5, window: 60_000 } },
+      factory,
+    );
+
+    await expectVerifyError(limits.consumeSend("+12025550100", "192.0.2.1"), "unavailable");
   });
 });
