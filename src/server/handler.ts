@@ -51,6 +51,7 @@ export function buildHandler(deps: HandlerDeps): RequestHandler {
   const { config, logger, observability } = deps;
   const extraFiles = deps.extraFiles ?? [];
   return createRpcHandler({
+    logger,
     // The peer address, for per-IP limits when a request carries no client_ip.
     contextValues: (request) => createContextValues().set(peerAddressKey, request.socket.remoteAddress),
     routes: (router) => {

@@ -22,6 +22,7 @@ import { codeToHttpStatus, errorFromJsonBytes, errorToJsonBytes } from "@connect
 import { findTrailerError, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import type { Logger } from "../verification/ports.js";
 import type { RequestHandler } from "./http-server.js";
 
 export interface RpcHandlerOptions {
@@ -30,6 +31,8 @@ export interface RpcHandlerOptions {
   readMaxBytes?: number;
   /** Answers every path that is not an RPC; 404 when absent. */
   fallback?: RequestHandler;
+  /** Where a failure to write an answer is reported (the client has already gone or the socket broke). */
+  logger?: Logger;
   /** Called once per request; each call must return a new ContextValues. */
   contextValues?: (request: Parameters<RequestHandler>[0]) => ContextValues;
 }
@@ -93,7 +96,7 @@ export function createRpcHandler(options: RpcHandlerOptions): RequestHandler {
         // The client left before the answer was written: nothing to report.
         const code = ConnectError.from(reason).code;
         if (code === Code.Aborted || code === Code.Canceled) return;
-        console.error(`handler for rpc ${handler.method.name} of ${handler.service.typeName} failed`, reason);
+        options.logger?.error({ err: reason, procedure: handler.requestPath }, "writing an RPC's answer failed");
       });
   };
 }
