@@ -9,7 +9,7 @@ import { fork } from "node:child_process";
 import { join } from "node:path";
 import type { App } from "../src/server/app.js";
 import { BENCH_DIR, fmtInt, REPO_ROOT } from "./shared.js";
-import { Inbox, measurePhase, send, type ThroughputOptions, type ThroughputPhase } from "./throughput.js";
+import { Inbox, measurePhase, send, stopLoadClient, type ThroughputOptions, type ThroughputPhase } from "./throughput.js";
 
 const ROUNDS = Number(process.env.PUMPING_WIRE_ROUNDS ?? 4);
 const WARMUP_MS = Number(process.env.PUMPING_WIRE_WARMUP_MS ?? 1_000);
@@ -57,15 +57,7 @@ export async function wireFigures(apps: Record<Mode, App>, log: (line?: string) 
       }
     }
   } finally {
-    if (child.connected) send(child, { type: "exit" });
-    await new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) resolve();
-      else child.once("exit", () => resolve());
-      setTimeout(() => {
-        child.kill();
-        resolve();
-      }, 5_000).unref();
-    });
+    await stopLoadClient(child);
   }
   const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const throughput = (mode: Mode) => median(phases[mode].map((p) => p.throughput));

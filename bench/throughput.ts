@@ -108,15 +108,7 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
     }
     return { phases, poolSize: ready.poolSize, poolMs: ready.poolMs, log: tally };
   } finally {
-    if (child.connected) send(child, { type: "exit" });
-    await new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) resolve();
-      else child.once("exit", () => resolve());
-      setTimeout(() => {
-        child.kill();
-        resolve();
-      }, 5_000).unref();
-    });
+    await stopLoadClient(child);
     await app.close();
   }
 }
@@ -182,4 +174,17 @@ export class Inbox {
       this.#waiter = undefined;
     }
   }
+}
+
+/** Asks the load-client process to exit, and kills it if it has not within 5 s. */
+export async function stopLoadClient(child: ChildProcess): Promise<void> {
+  if (child.connected) send(child, { type: "exit" });
+  await new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once("exit", () => resolve());
+    setTimeout(() => {
+      child.kill();
+      resolve();
+    }, 5_000).unref();
+  });
 }

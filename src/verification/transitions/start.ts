@@ -1,29 +1,32 @@
 import { VerifyError } from "../errors.js";
-import type { Attempt, Channel, Lease, SkippedProvider, VerificationRecord } from "../model.js";
+import type { Attempt, Lease, SkippedProvider, VerificationRecord } from "../model.js";
 import { isFinished } from "../model.js";
 import type { VerificationPolicy } from "../policy.js";
 import { newAttempt, sendingInProgress } from "./record.js";
 
 /** Everything a new verification is made from, already validated and hashed by the shell. */
-export interface NewVerification {
-  id: string;
-  phoneNumber: string;
-  country: string;
-  channel: Channel;
-  codeLength: number;
-  codeHash: string;
+export type NewVerification = Pick<
+  VerificationRecord,
+  | "id"
+  | "phoneNumber"
+  | "country"
+  | "channel"
+  | "codeLength"
+  | "codeHash"
+  | "locale"
+  | "metadata"
+  | "idempotencyKey"
+  | "requestFingerprint"
+  | "clientIp"
+  | "traceContext"
+> & {
+  /** A new verification always holds its sealed code. */
   sealedCode: string;
-  locale: string;
-  metadata: Record<string, string>;
-  idempotencyKey?: string;
-  requestFingerprint: string;
-  clientIp?: string;
-  traceContext?: string;
   /** The provider of the first attempt, when the route has one. */
   firstProvider?: string;
   /** Providers of the route passed over for the first attempt. */
   firstSkipped?: SkippedProvider[];
-}
+};
 
 /**
  * A new verification, its first attempt recorded as sending under this
