@@ -6,7 +6,7 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Channel } from "../../v1/verify_pb.js";
+import type { Channel, Verification, VerificationStatus } from "../../v1/verify_pb.js";
 import { file_verify_v1_verify } from "../../v1/verify_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file verify/admin/v1/admin.proto.
  */
 export const file_verify_admin_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Cht2ZXJpZnkvYWRtaW4vdjEvYWRtaW4ucHJvdG8SD3ZlcmlmeS5hZG1pbi52MSIWChRMaXN0UHJvdmlkZXJzUmVxdWVzdCJJChVMaXN0UHJvdmlkZXJzUmVzcG9uc2USMAoJcHJvdmlkZXJzGAEgAygLMh0udmVyaWZ5LmFkbWluLnYxLlByb3ZpZGVySW5mbyLAAQoMUHJvdmlkZXJJbmZvEgwKBG5hbWUYASABKAkSDAoEdHlwZRgCIAEoCRIkCghjaGFubmVscxgDIAMoDjISLnZlcmlmeS52MS5DaGFubmVsEjEKCGJyZWFrZXJzGAQgAygLMh8udmVyaWZ5LmFkbWluLnYxLkNoYW5uZWxCcmVha2VyEi0KBXN0YXRzGAUgAygLMh4udmVyaWZ5LmFkbWluLnYxLlByb3ZpZGVyU3RhdHMSDAoEY29zdBgGIAEoASJjCg5DaGFubmVsQnJlYWtlchIjCgdjaGFubmVsGAEgASgOMhIudmVyaWZ5LnYxLkNoYW5uZWwSLAoFc3RhdGUYAiABKA4yHS52ZXJpZnkuYWRtaW4udjEuQnJlYWtlclN0YXRlIrEDCg1Qcm92aWRlclN0YXRzEg8KB2NvdW50cnkYASABKAkSIwoHY2hhbm5lbBgCIAEoDjISLnZlcmlmeS52MS5DaGFubmVsEhAKCGFjY2VwdGVkGAMgASgEEhAKCHJlamVjdGVkGAQgASgEEhEKCWRlbGl2ZXJlZBgFIAEoBBITCgt1bmRlbGl2ZXJlZBgGIAEoBBIQCgh2ZXJpZmllZBgHIAEoBBIVCg1kZWxpdmVyeV9yYXRlGAggASgBEjoKF21lZGlhbl90aW1lX3RvX2RlbGl2ZXJ5GAkgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhcKD2NvbXBsZXRpb25fcmF0ZRgKIAEoARIXCg9hY2NlcHRhbmNlX3JhdGUYCyABKAESDQoFc3BlbmQYDCABKAESHQoQY29zdF9wZXJfc3VjY2VzcxgNIAEoAUgAiAEBEhIKBXNjb3JlGA4gASgBSAGIAQESDwoHZGVtb3RlZBgPIAEoCBIVCg1icmVha2VyX29wZW5zGBAgASgNQhMKEV9jb3N0X3Blcl9zdWNjZXNzQggKBl9zY29yZSJpChNFeHBsYWluUm91dGVSZXF1ZXN0EhQKDHBob25lX251bWJlchgBIAEoCRIXCg9kZWZhdWx0X2NvdW50cnkYAiABKAkSIwoHY2hhbm5lbBgDIAEoDjISLnZlcmlmeS52MS5DaGFubmVsIsEBChRFeHBsYWluUm91dGVSZXNwb25zZRIUCgxwaG9uZV9udW1iZXIYASABKAkSDwoHY291bnRyeRgCIAEoCRIjCgdjaGFubmVsGAMgASgOMhIudmVyaWZ5LnYxLkNoYW5uZWwSMgoIc3RyYXRlZ3kYBCABKA4yIC52ZXJpZnkuYWRtaW4udjEuUm91dGluZ1N0cmF0ZWd5EikKBXN0ZXBzGAUgAygLMhoudmVyaWZ5LmFkbWluLnYxLlJvdXRlU3RlcCLiAQoJUm91dGVTdGVwEhAKCHByb3ZpZGVyGAEgASgJEhAKCHBvc2l0aW9uGAIgASgNEhYKDnRhYmxlX3Bvc2l0aW9uGAMgASgNEhIKBXNjb3JlGAQgASgBSACIAQESDwoHZGVtb3RlZBgFIAEoCBI0Cg1icmVha2VyX3N0YXRlGAYgASgOMh0udmVyaWZ5LmFkbWluLnYxLkJyZWFrZXJTdGF0ZRITCgtleHBsb3JhdGlvbhgHIAEoCBIPCgdza2lwcGVkGAggASgIEg4KBnJlYXNvbhgJIAEoCUIICgZfc2NvcmUiewoSRXhwbGFpblJpc2tSZXF1ZXN0EhQKDHBob25lX251bWJlchgBIAEoCRIXCg9kZWZhdWx0X2NvdW50cnkYAiABKAkSIwoHY2hhbm5lbBgDIAEoDjISLnZlcmlmeS52MS5DaGFubmVsEhEKCWNsaWVudF9pcBgEIAEoCSLeAgoTRXhwbGFpblJpc2tSZXNwb25zZRIUCgxwaG9uZV9udW1iZXIYASABKAkSDwoHY291bnRyeRgCIAEoCRIjCgdjaGFubmVsGAMgASgOMhIudmVyaWZ5LnYxLkNoYW5uZWwSKAoEbW9kZRgEIAEoDjIaLnZlcmlmeS5hZG1pbi52MS5GcmF1ZE1vZGUSDwoHYWxsb3dlZBgFIAEoCBITCgtudW1iZXJfdHlwZRgGIAEoCRIOCgZwcmVmaXgYByABKAkSFAoMYWxsb3dfbGlzdGVkGAggASgIEhMKC3Rlc3RfbnVtYmVyGAkgASgIEi8KCHZlcmRpY3RzGAogAygLMh0udmVyaWZ5LmFkbWluLnYxLkd1YXJkVmVyZGljdBIsChBhbGxvd2VkX2NoYW5uZWxzGAsgAygOMhIudmVyaWZ5LnYxLkNoYW5uZWwSEQoJY2xpZW50X2lwGAwgASgJIuEBCgxHdWFyZFZlcmRpY3QSDQoFZ3VhcmQYASABKAkSMAoIZGVjaXNpb24YAiABKA4yHi52ZXJpZnkuYWRtaW4udjEuR3VhcmREZWNpc2lvbhIOCgZyZWFzb24YAyABKAkSOwoHZmlndXJlcxgEIAMoCzIqLnZlcmlmeS5hZG1pbi52MS5HdWFyZFZlcmRpY3QuRmlndXJlc0VudHJ5EhMKC2V4cGxhbmF0aW9uGAUgASgJGi4KDEZpZ3VyZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIhMKEUxpc3RCbG9ja3NSZXF1ZXN0IjwKEkxpc3RCbG9ja3NSZXNwb25zZRImCgZibG9ja3MYASADKAsyFi52ZXJpZnkuYWRtaW4udjEuQmxvY2sirAIKBUJsb2NrEioKBXNjb3BlGAEgASgOMhsudmVyaWZ5LmFkbWluLnYxLkJsb2NrU2NvcGUSCwoDa2V5GAIgASgJEg8KB2NvdW50cnkYAyABKAkSDgoGcmVhc29uGAQgASgJEjQKB2ZpZ3VyZXMYBSADKAsyIy52ZXJpZnkuYWRtaW4udjEuQmxvY2suRmlndXJlc0VudHJ5EikKBXNpbmNlGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFbGV2ZWwYCCABKA0aLgoMRmlndXJlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiSQoOVW5ibG9ja1JlcXVlc3QSKgoFc2NvcGUYASABKA4yGy52ZXJpZnkuYWRtaW4udjEuQmxvY2tTY29wZRILCgNrZXkYAiABKAkiOAoPVW5ibG9ja1Jlc3BvbnNlEiUKBWJsb2NrGAEgASgLMhYudmVyaWZ5LmFkbWluLnYxLkJsb2NrKnwKDEJyZWFrZXJTdGF0ZRIdChlCUkVBS0VSX1NUQVRFX1VOU1BFQ0lGSUVEEAASGAoUQlJFQUtFUl9TVEFURV9DTE9TRUQQARIWChJCUkVBS0VSX1NUQVRFX09QRU4QAhIbChdCUkVBS0VSX1NUQVRFX0hBTEZfT1BFThADKocBCg9Sb3V0aW5nU3RyYXRlZ3kSIAocUk9VVElOR19TVFJBVEVHWV9VTlNQRUNJRklFRBAAEhsKF1JPVVRJTkdfU1RSQVRFR1lfU1RBVElDEAESGgoWUk9VVElOR19TVFJBVEVHWV9TQ09SRRACEhkKFVJPVVRJTkdfU1RSQVRFR1lfQ09TVBADKmsKCUZyYXVkTW9kZRIaChZGUkFVRF9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSRlJBVURfTU9ERV9FTkZPUkNFEAESFgoSRlJBVURfTU9ERV9NT05JVE9SEAISEgoORlJBVURfTU9ERV9PRkYQAypjCg1HdWFyZERlY2lzaW9uEh4KGkdVQVJEX0RFQ0lTSU9OX1VOU1BFQ0lGSUVEEAASGAoUR1VBUkRfREVDSVNJT05fQUxMT1cQARIYChRHVUFSRF9ERUNJU0lPTl9CTE9DSxACKloKCkJsb2NrU2NvcGUSGwoXQkxPQ0tfU0NPUEVfVU5TUEVDSUZJRUQQABIWChJCTE9DS19TQ09QRV9QUkVGSVgQARIXChNCTE9DS19TQ09QRV9DT1VOVFJZEAIyygMKDEFkbWluU2VydmljZRJeCg1MaXN0UHJvdmlkZXJzEiUudmVyaWZ5LmFkbWluLnYxLkxpc3RQcm92aWRlcnNSZXF1ZXN0GiYudmVyaWZ5LmFkbWluLnYxLkxpc3RQcm92aWRlcnNSZXNwb25zZRJbCgxFeHBsYWluUm91dGUSJC52ZXJpZnkuYWRtaW4udjEuRXhwbGFpblJvdXRlUmVxdWVzdBolLnZlcmlmeS5hZG1pbi52MS5FeHBsYWluUm91dGVSZXNwb25zZRJYCgtFeHBsYWluUmlzaxIjLnZlcmlmeS5hZG1pbi52MS5FeHBsYWluUmlza1JlcXVlc3QaJC52ZXJpZnkuYWRtaW4udjEuRXhwbGFpblJpc2tSZXNwb25zZRJVCgpMaXN0QmxvY2tzEiIudmVyaWZ5LmFkbWluLnYxLkxpc3RCbG9ja3NSZXF1ZXN0GiMudmVyaWZ5LmFkbWluLnYxLkxpc3RCbG9ja3NSZXNwb25zZRJMCgdVbmJsb2NrEh8udmVyaWZ5LmFkbWluLnYxLlVuYmxvY2tSZXF1ZXN0GiAudmVyaWZ5LmFkbWluLnYxLlVuYmxvY2tSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_verify_v1_verify]);
+  fileDesc("Cht2ZXJpZnkvYWRtaW4vdjEvYWRtaW4ucHJvdG8SD3ZlcmlmeS5hZG1pbi52MSIWChRMaXN0UHJvdmlkZXJzUmVxdWVzdCJJChVMaXN0UHJvdmlkZXJzUmVzcG9uc2USMAoJcHJvdmlkZXJzGAEgAygLMh0udmVyaWZ5LmFkbWluLnYxLlByb3ZpZGVySW5mbyLAAQoMUHJvdmlkZXJJbmZvEgwKBG5hbWUYASABKAkSDAoEdHlwZRgCIAEoCRIkCghjaGFubmVscxgDIAMoDjISLnZlcmlmeS52MS5DaGFubmVsEjEKCGJyZWFrZXJzGAQgAygLMh8udmVyaWZ5LmFkbWluLnYxLkNoYW5uZWxCcmVha2VyEi0KBXN0YXRzGAUgAygLMh4udmVyaWZ5LmFkbWluLnYxLlByb3ZpZGVyU3RhdHMSDAoEY29zdBgGIAEoASJjCg5DaGFubmVsQnJlYWtlchIjCgdjaGFubmVsGAEgASgOMhIudmVyaWZ5LnYxLkNoYW5uZWwSLAoFc3RhdGUYAiABKA4yHS52ZXJpZnkuYWRtaW4udjEuQnJlYWtlclN0YXRlIt8DCg1Qcm92aWRlclN0YXRzEg8KB2NvdW50cnkYASABKAkSIwoHY2hhbm5lbBgCIAEoDjISLnZlcmlmeS52MS5DaGFubmVsEhAKCGFjY2VwdGVkGAMgASgEEhAKCHJlamVjdGVkGAQgASgEEhEKCWRlbGl2ZXJlZBgFIAEoBBITCgt1bmRlbGl2ZXJlZBgGIAEoBBIQCgh2ZXJpZmllZBgHIAEoBBIVCg1kZWxpdmVyeV9yYXRlGAggASgBEjoKF21lZGlhbl90aW1lX3RvX2RlbGl2ZXJ5GAkgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhcKD2NvbXBsZXRpb25fcmF0ZRgKIAEoARIXCg9hY2NlcHRhbmNlX3JhdGUYCyABKAESDQoFc3BlbmQYDCABKAESHQoQY29zdF9wZXJfc3VjY2VzcxgNIAEoAUgAiAEBEhIKBXNjb3JlGA4gASgBSAGIAQESDwoHZGVtb3RlZBgPIAEoCBIVCg1icmVha2VyX29wZW5zGBAgASgNEiwKB2hpc3RvcnkYESADKAsyGy52ZXJpZnkuYWRtaW4udjEuU3RhdHNQb2ludEITChFfY29zdF9wZXJfc3VjY2Vzc0IICgZfc2NvcmUimQEKClN0YXRzUG9pbnQSMAoMYnVja2V0X3N0YXJ0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVzZW5kcxgCIAEoBBIaCg1kZWxpdmVyeV9yYXRlGAMgASgBSACIAQESEgoFc2NvcmUYBCABKAFIAYgBAUIQCg5fZGVsaXZlcnlfcmF0ZUIICgZfc2NvcmUiaQoTRXhwbGFpblJvdXRlUmVxdWVzdBIUCgxwaG9uZV9udW1iZXIYASABKAkSFwoPZGVmYXVsdF9jb3VudHJ5GAIgASgJEiMKB2NoYW5uZWwYAyABKA4yEi52ZXJpZnkudjEuQ2hhbm5lbCLBAQoURXhwbGFpblJvdXRlUmVzcG9uc2USFAoMcGhvbmVfbnVtYmVyGAEgASgJEg8KB2NvdW50cnkYAiABKAkSIwoHY2hhbm5lbBgDIAEoDjISLnZlcmlmeS52MS5DaGFubmVsEjIKCHN0cmF0ZWd5GAQgASgOMiAudmVyaWZ5LmFkbWluLnYxLlJvdXRpbmdTdHJhdGVneRIpCgVzdGVwcxgFIAMoCzIaLnZlcmlmeS5hZG1pbi52MS5Sb3V0ZVN0ZXAi4gEKCVJvdXRlU3RlcBIQCghwcm92aWRlchgBIAEoCRIQCghwb3NpdGlvbhgCIAEoDRIWCg50YWJsZV9wb3NpdGlvbhgDIAEoDRISCgVzY29yZRgEIAEoAUgAiAEBEg8KB2RlbW90ZWQYBSABKAgSNAoNYnJlYWtlcl9zdGF0ZRgGIAEoDjIdLnZlcmlmeS5hZG1pbi52MS5CcmVha2VyU3RhdGUSEwoLZXhwbG9yYXRpb24YByABKAgSDwoHc2tpcHBlZBgIIAEoCBIOCgZyZWFzb24YCSABKAlCCAoGX3Njb3JlInsKEkV4cGxhaW5SaXNrUmVxdWVzdBIUCgxwaG9uZV9udW1iZXIYASABKAkSFwoPZGVmYXVsdF9jb3VudHJ5GAIgASgJEiMKB2NoYW5uZWwYAyABKA4yEi52ZXJpZnkudjEuQ2hhbm5lbBIRCgljbGllbnRfaXAYBCABKAki3gIKE0V4cGxhaW5SaXNrUmVzcG9uc2USFAoMcGhvbmVfbnVtYmVyGAEgASgJEg8KB2NvdW50cnkYAiABKAkSIwoHY2hhbm5lbBgDIAEoDjISLnZlcmlmeS52MS5DaGFubmVsEigKBG1vZGUYBCABKA4yGi52ZXJpZnkuYWRtaW4udjEuRnJhdWRNb2RlEg8KB2FsbG93ZWQYBSABKAgSEwoLbnVtYmVyX3R5cGUYBiABKAkSDgoGcHJlZml4GAcgASgJEhQKDGFsbG93X2xpc3RlZBgIIAEoCBITCgt0ZXN0X251bWJlchgJIAEoCBIvCgh2ZXJkaWN0cxgKIAMoCzIdLnZlcmlmeS5hZG1pbi52MS5HdWFyZFZlcmRpY3QSLAoQYWxsb3dlZF9jaGFubmVscxgLIAMoDjISLnZlcmlmeS52MS5DaGFubmVsEhEKCWNsaWVudF9pcBgMIAEoCSLhAQoMR3VhcmRWZXJkaWN0Eg0KBWd1YXJkGAEgASgJEjAKCGRlY2lzaW9uGAIgASgOMh4udmVyaWZ5LmFkbWluLnYxLkd1YXJkRGVjaXNpb24SDgoGcmVhc29uGAMgASgJEjsKB2ZpZ3VyZXMYBCADKAsyKi52ZXJpZnkuYWRtaW4udjEuR3VhcmRWZXJkaWN0LkZpZ3VyZXNFbnRyeRITCgtleHBsYW5hdGlvbhgFIAEoCRouCgxGaWd1cmVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASITChFMaXN0QmxvY2tzUmVxdWVzdCI8ChJMaXN0QmxvY2tzUmVzcG9uc2USJgoGYmxvY2tzGAEgAygLMhYudmVyaWZ5LmFkbWluLnYxLkJsb2NrIqwCCgVCbG9jaxIqCgVzY29wZRgBIAEoDjIbLnZlcmlmeS5hZG1pbi52MS5CbG9ja1Njb3BlEgsKA2tleRgCIAEoCRIPCgdjb3VudHJ5GAMgASgJEg4KBnJlYXNvbhgEIAEoCRI0CgdmaWd1cmVzGAUgAygLMiMudmVyaWZ5LmFkbWluLnYxLkJsb2NrLkZpZ3VyZXNFbnRyeRIpCgVzaW5jZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWxldmVsGAggASgNGi4KDEZpZ3VyZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkkKDlVuYmxvY2tSZXF1ZXN0EioKBXNjb3BlGAEgASgOMhsudmVyaWZ5LmFkbWluLnYxLkJsb2NrU2NvcGUSCwoDa2V5GAIgASgJIjgKD1VuYmxvY2tSZXNwb25zZRIlCgVibG9jaxgBIAEoCzIWLnZlcmlmeS5hZG1pbi52MS5CbG9jayL8AQoYTGlzdFZlcmlmaWNhdGlvbnNSZXF1ZXN0Ei8KCHN0YXR1c2VzGAEgAygOMh0udmVyaWZ5LnYxLlZlcmlmaWNhdGlvblN0YXR1cxIPCgdjb3VudHJ5GAIgASgJEhAKCHByb3ZpZGVyGAMgASgJEjEKDWNyZWF0ZWRfYWZ0ZXIYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmNyZWF0ZWRfYmVmb3JlGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwYWdlX3NpemUYBiABKA0SEgoKcGFnZV90b2tlbhgHIAEoCSJkChlMaXN0VmVyaWZpY2F0aW9uc1Jlc3BvbnNlEi4KDXZlcmlmaWNhdGlvbnMYASADKAsyFy52ZXJpZnkudjEuVmVyaWZpY2F0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJEChVXYXRjaFByb3ZpZGVyc1JlcXVlc3QSKwoIaW50ZXJ2YWwYASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24icgoWV2F0Y2hQcm92aWRlcnNSZXNwb25zZRIwCglwcm92aWRlcnMYASADKAsyHS52ZXJpZnkuYWRtaW4udjEuUHJvdmlkZXJJbmZvEiYKAmF0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCp8CgxCcmVha2VyU3RhdGUSHQoZQlJFQUtFUl9TVEFURV9VTlNQRUNJRklFRBAAEhgKFEJSRUFLRVJfU1RBVEVfQ0xPU0VEEAESFgoSQlJFQUtFUl9TVEFURV9PUEVOEAISGwoXQlJFQUtFUl9TVEFURV9IQUxGX09QRU4QAyqHAQoPUm91dGluZ1N0cmF0ZWd5EiAKHFJPVVRJTkdfU1RSQVRFR1lfVU5TUEVDSUZJRUQQABIbChdST1VUSU5HX1NUUkFURUdZX1NUQVRJQxABEhoKFlJPVVRJTkdfU1RSQVRFR1lfU0NPUkUQAhIZChVST1VUSU5HX1NUUkFURUdZX0NPU1QQAyprCglGcmF1ZE1vZGUSGgoWRlJBVURfTU9ERV9VTlNQRUNJRklFRBAAEhYKEkZSQVVEX01PREVfRU5GT1JDRRABEhYKEkZSQVVEX01PREVfTU9OSVRPUhACEhIKDkZSQVVEX01PREVfT0ZGEAMqYwoNR3VhcmREZWNpc2lvbhIeChpHVUFSRF9ERUNJU0lPTl9VTlNQRUNJRklFRBAAEhgKFEdVQVJEX0RFQ0lTSU9OX0FMTE9XEAESGAoUR1VBUkRfREVDSVNJT05fQkxPQ0sQAipaCgpCbG9ja1Njb3BlEhsKF0JMT0NLX1NDT1BFX1VOU1BFQ0lGSUVEEAASFgoSQkxPQ0tfU0NPUEVfUFJFRklYEAESFwoTQkxPQ0tfU0NPUEVfQ09VTlRSWRACMpsFCgxBZG1pblNlcnZpY2USXgoNTGlzdFByb3ZpZGVycxIlLnZlcmlmeS5hZG1pbi52MS5MaXN0UHJvdmlkZXJzUmVxdWVzdBomLnZlcmlmeS5hZG1pbi52MS5MaXN0UHJvdmlkZXJzUmVzcG9uc2USWwoMRXhwbGFpblJvdXRlEiQudmVyaWZ5LmFkbWluLnYxLkV4cGxhaW5Sb3V0ZVJlcXVlc3QaJS52ZXJpZnkuYWRtaW4udjEuRXhwbGFpblJvdXRlUmVzcG9uc2USWAoLRXhwbGFpblJpc2sSIy52ZXJpZnkuYWRtaW4udjEuRXhwbGFpblJpc2tSZXF1ZXN0GiQudmVyaWZ5LmFkbWluLnYxLkV4cGxhaW5SaXNrUmVzcG9uc2USVQoKTGlzdEJsb2NrcxIiLnZlcmlmeS5hZG1pbi52MS5MaXN0QmxvY2tzUmVxdWVzdBojLnZlcmlmeS5hZG1pbi52MS5MaXN0QmxvY2tzUmVzcG9uc2USTAoHVW5ibG9jaxIfLnZlcmlmeS5hZG1pbi52MS5VbmJsb2NrUmVxdWVzdBogLnZlcmlmeS5hZG1pbi52MS5VbmJsb2NrUmVzcG9uc2USagoRTGlzdFZlcmlmaWNhdGlvbnMSKS52ZXJpZnkuYWRtaW4udjEuTGlzdFZlcmlmaWNhdGlvbnNSZXF1ZXN0GioudmVyaWZ5LmFkbWluLnYxLkxpc3RWZXJpZmljYXRpb25zUmVzcG9uc2USYwoOV2F0Y2hQcm92aWRlcnMSJi52ZXJpZnkuYWRtaW4udjEuV2F0Y2hQcm92aWRlcnNSZXF1ZXN0GicudmVyaWZ5LmFkbWluLnYxLldhdGNoUHJvdmlkZXJzUmVzcG9uc2UwAWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_verify_v1_verify]);
 
 /**
  * @generated from message verify.admin.v1.ListProvidersRequest
@@ -203,6 +203,14 @@ export type ProviderStats = Message<"verify.admin.v1.ProviderStats"> & {
    * @generated from field: uint32 breaker_opens = 16;
    */
   breakerOpens: number;
+
+  /**
+   * The window bucket by bucket, oldest first, empty buckets included, for
+   * the console's charts.
+   *
+   * @generated from field: repeated verify.admin.v1.StatsPoint history = 17;
+   */
+  history: StatsPoint[];
 };
 
 /**
@@ -211,6 +219,46 @@ export type ProviderStats = Message<"verify.admin.v1.ProviderStats"> & {
  */
 export const ProviderStatsSchema: GenMessage<ProviderStats> = /*@__PURE__*/
   messageDesc(file_verify_admin_v1_admin, 4);
+
+/**
+ * One scorer bucket of one provider, country and channel.
+ *
+ * @generated from message verify.admin.v1.StatsPoint
+ */
+export type StatsPoint = Message<"verify.admin.v1.StatsPoint"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp bucket_start = 1;
+   */
+  bucketStart?: Timestamp | undefined;
+
+  /**
+   * Sends the provider accepted or rejected in the bucket.
+   *
+   * @generated from field: uint64 sends = 2;
+   */
+  sends: bigint;
+
+  /**
+   * Unset when nothing in the bucket has a delivery outcome.
+   *
+   * @generated from field: optional double delivery_rate = 3;
+   */
+  deliveryRate?: number | undefined;
+
+  /**
+   * The score of the window up to the bucket's end; unset below scoring.min_samples.
+   *
+   * @generated from field: optional double score = 4;
+   */
+  score?: number | undefined;
+};
+
+/**
+ * Describes the message verify.admin.v1.StatsPoint.
+ * Use `create(StatsPointSchema)` to create a new message.
+ */
+export const StatsPointSchema: GenMessage<StatsPoint> = /*@__PURE__*/
+  messageDesc(file_verify_admin_v1_admin, 5);
 
 /**
  * @generated from message verify.admin.v1.ExplainRouteRequest
@@ -237,7 +285,7 @@ export type ExplainRouteRequest = Message<"verify.admin.v1.ExplainRouteRequest">
  * Use `create(ExplainRouteRequestSchema)` to create a new message.
  */
 export const ExplainRouteRequestSchema: GenMessage<ExplainRouteRequest> = /*@__PURE__*/
-  messageDesc(file_verify_admin_v1_admin, 5);
+  messageDesc(file_verify_admin_v1_admin, 6);
 
 /**
  * @generated from message verify.admin.v1.ExplainRouteResponse
@@ -274,7 +322,7 @@ export type ExplainRouteResponse = Message<"verify.admin.v1.ExplainRouteResponse
  * Use `create(ExplainRouteResponseSchema)` to create a new message.
  */
 export const ExplainRouteResponseSchema: GenMessage<ExplainRouteResponse> = /*@__PURE__*/
-  messageDesc(file_verify_admin_v1_admin, 6);
+  messageDesc(file_verify_admin_v1_admin, 7);
 
 /**
  * @generated from message verify.admin.v1.RouteStep
@@ -335,7 +383,7 @@ export type RouteStep = Message<"verify.admin.v1.RouteStep"> & {
  * Use `create(RouteStepSchema)` to create a new message.
  */
 export const RouteStepSchema: GenMessage<RouteStep> = /*@__PURE__*/
-  messageDesc(file_verify_admin_v1_admin, 7);
+  messageDesc(file_verify_admin_v1_admin, 8);
 
 /**
  * @generated from message verify.admin.v1.ExplainRiskRequest
@@ -371,7 +419,7 @@ export type ExplainRiskRequest = Message<"verify.admin.v1.ExplainRiskRequest"> &
  * Use `create(ExplainRiskRequestSchema)` to create a new message.
  */
 export const ExplainRiskRequestSchema: GenMessage<ExplainRiskRequest> = /*@__PURE__*/
-  messageDesc(file_verify_admin_v1_admin, 8);
+  messageDesc(file_verify_admin_v1_admin, 9);
 
 /**
  * @generated from message verify.admin.v1.ExplainRiskResponse
@@ -457,7 +505,7 @@ export type ExplainRiskResponse = Message<"verify.admin.v1.ExplainRiskResponse">
  * Use `create(ExplainRiskResponseSchema)` to create a new message.
  */
 export const ExplainRiskResponseSchema: GenMessage<ExplainRiskResponse> = /*@__PURE__*/
-  messageDesc(file_verify_admin_v1_admin, 9);
+  messageDesc(file_verify_admin_v1_admin, 10);
 
 /**
  * @generated from message verify.admin.v1.GuardVerdict
@@ -502,7 +550,7 @@ export type GuardVerdict = Message<"verify.admin.v1.GuardVerdict"> & {
  * Use `create(GuardVerdictSchema)` to create a new message.
  */
 export const GuardVerdictSchema: GenMessage<GuardVerdict> = /*@__PURE__*/
-  messageDesc(file_verify_admin_v1_admin, 10);
+  messageDesc(file_verify_admin_v1_admin, 11);
 
 /**
  * @generated from message verify.admin.v1.ListBlocksRequest
@@ -515,7 +563,7 @@ export type ListBlocksRequest = Message<"verify.admin.v1.ListBlocksRequest"> & {
  * Use `create(ListBlocksRequestSchema)` to create a new message.
  */
 export const ListBlocksRequestSchema: GenMessage<ListBlocksRequest> = /*@__PURE__*/
-  messageDesc(file_verify_admin_v1_admin, 11);
+  messageDesc(file_verify_admin_v1_admin, 12);
 
 /**
  * @generated from message verify.admin.v1.ListBlocksResponse
@@ -532,7 +580,7 @@ export type ListBlocksResponse = Message<"verify.admin.v1.ListBlocksResponse"> &
  * Use `create(ListBlocksResponseSchema)` to create a new message.
  */
 export const ListBlocksResponseSchema: GenMessage<ListBlocksResponse> = /*@__PURE__*/
-  messageDesc(file_verify_admin_v1_admin, 12);
+  messageDesc(file_verify_admin_v1_admin, 13);
 
 /**
  * @generated from message verify.admin.v1.Block
@@ -592,7 +640,7 @@ export type Block = Message<"verify.admin.v1.Block"> & {
  * Use `create(BlockSchema)` to create a new message.
  */
 export const BlockSchema: GenMessage<Block> = /*@__PURE__*/
-  messageDesc(file_verify_admin_v1_admin, 13);
+  messageDesc(file_verify_admin_v1_admin, 14);
 
 /**
  * @generated from message verify.admin.v1.UnblockRequest
@@ -614,7 +662,7 @@ export type UnblockRequest = Message<"verify.admin.v1.UnblockRequest"> & {
  * Use `create(UnblockRequestSchema)` to create a new message.
  */
 export const UnblockRequestSchema: GenMessage<UnblockRequest> = /*@__PURE__*/
-  messageDesc(file_verify_admin_v1_admin, 14);
+  messageDesc(file_verify_admin_v1_admin, 15);
 
 /**
  * @generated from message verify.admin.v1.UnblockResponse
@@ -633,7 +681,135 @@ export type UnblockResponse = Message<"verify.admin.v1.UnblockResponse"> & {
  * Use `create(UnblockResponseSchema)` to create a new message.
  */
 export const UnblockResponseSchema: GenMessage<UnblockResponse> = /*@__PURE__*/
-  messageDesc(file_verify_admin_v1_admin, 15);
+  messageDesc(file_verify_admin_v1_admin, 16);
+
+/**
+ * @generated from message verify.admin.v1.ListVerificationsRequest
+ */
+export type ListVerificationsRequest = Message<"verify.admin.v1.ListVerificationsRequest"> & {
+  /**
+   * Only verifications in these statuses; every status when empty.
+   *
+   * @generated from field: repeated verify.v1.VerificationStatus statuses = 1;
+   */
+  statuses: VerificationStatus[];
+
+  /**
+   * ISO 3166-1 alpha-2; every country when empty.
+   *
+   * @generated from field: string country = 2;
+   */
+  country: string;
+
+  /**
+   * Only verifications with an attempt through this provider.
+   *
+   * @generated from field: string provider = 3;
+   */
+  provider: string;
+
+  /**
+   * Created at or after this time.
+   *
+   * @generated from field: google.protobuf.Timestamp created_after = 4;
+   */
+  createdAfter?: Timestamp | undefined;
+
+  /**
+   * Created before this time.
+   *
+   * @generated from field: google.protobuf.Timestamp created_before = 5;
+   */
+  createdBefore?: Timestamp | undefined;
+
+  /**
+   * At most 100; 25 when 0.
+   *
+   * @generated from field: uint32 page_size = 6;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token of the previous answer; empty for the first page.
+   *
+   * @generated from field: string page_token = 7;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message verify.admin.v1.ListVerificationsRequest.
+ * Use `create(ListVerificationsRequestSchema)` to create a new message.
+ */
+export const ListVerificationsRequestSchema: GenMessage<ListVerificationsRequest> = /*@__PURE__*/
+  messageDesc(file_verify_admin_v1_admin, 17);
+
+/**
+ * @generated from message verify.admin.v1.ListVerificationsResponse
+ */
+export type ListVerificationsResponse = Message<"verify.admin.v1.ListVerificationsResponse"> & {
+  /**
+   * Newest first. phone_number is masked (+4915******67), metadata left out.
+   *
+   * @generated from field: repeated verify.v1.Verification verifications = 1;
+   */
+  verifications: Verification[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message verify.admin.v1.ListVerificationsResponse.
+ * Use `create(ListVerificationsResponseSchema)` to create a new message.
+ */
+export const ListVerificationsResponseSchema: GenMessage<ListVerificationsResponse> = /*@__PURE__*/
+  messageDesc(file_verify_admin_v1_admin, 18);
+
+/**
+ * @generated from message verify.admin.v1.WatchProvidersRequest
+ */
+export type WatchProvidersRequest = Message<"verify.admin.v1.WatchProvidersRequest"> & {
+  /**
+   * Between 1 s and 1 min; console.refresh_interval when unset.
+   *
+   * @generated from field: google.protobuf.Duration interval = 1;
+   */
+  interval?: Duration | undefined;
+};
+
+/**
+ * Describes the message verify.admin.v1.WatchProvidersRequest.
+ * Use `create(WatchProvidersRequestSchema)` to create a new message.
+ */
+export const WatchProvidersRequestSchema: GenMessage<WatchProvidersRequest> = /*@__PURE__*/
+  messageDesc(file_verify_admin_v1_admin, 19);
+
+/**
+ * @generated from message verify.admin.v1.WatchProvidersResponse
+ */
+export type WatchProvidersResponse = Message<"verify.admin.v1.WatchProvidersResponse"> & {
+  /**
+   * @generated from field: repeated verify.admin.v1.ProviderInfo providers = 1;
+   */
+  providers: ProviderInfo[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 2;
+   */
+  at?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message verify.admin.v1.WatchProvidersResponse.
+ * Use `create(WatchProvidersResponseSchema)` to create a new message.
+ */
+export const WatchProvidersResponseSchema: GenMessage<WatchProvidersResponse> = /*@__PURE__*/
+  messageDesc(file_verify_admin_v1_admin, 20);
 
 /**
  * @generated from enum verify.admin.v1.BreakerState
@@ -855,6 +1031,28 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof UnblockRequestSchema;
     output: typeof UnblockResponseSchema;
+  },
+  /**
+   * ListVerifications lists verifications newest first, with their phone
+   * numbers masked, filtered by status, country, provider and creation time.
+   *
+   * @generated from rpc verify.admin.v1.AdminService.ListVerifications
+   */
+  listVerifications: {
+    methodKind: "unary";
+    input: typeof ListVerificationsRequestSchema;
+    output: typeof ListVerificationsResponseSchema;
+  },
+  /**
+   * WatchProviders sends what ListProviders answers now and again every
+   * interval until the caller leaves: the console's live providers view.
+   *
+   * @generated from rpc verify.admin.v1.AdminService.WatchProviders
+   */
+  watchProviders: {
+    methodKind: "server_streaming";
+    input: typeof WatchProvidersRequestSchema;
+    output: typeof WatchProvidersResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_verify_admin_v1_admin, 0);

@@ -521,9 +521,12 @@ type ProviderStats struct {
 	// Unset before the first successful verification.
 	CostPerSuccess *float64 `protobuf:"fixed64,13,opt,name=cost_per_success,json=costPerSuccess,proto3,oneof" json:"cost_per_success,omitempty"`
 	// Unset below scoring.min_samples: the provider keeps its table position.
-	Score         *float64 `protobuf:"fixed64,14,opt,name=score,proto3,oneof" json:"score,omitempty"`
-	Demoted       bool     `protobuf:"varint,15,opt,name=demoted,proto3" json:"demoted,omitempty"`
-	BreakerOpens  uint32   `protobuf:"varint,16,opt,name=breaker_opens,json=breakerOpens,proto3" json:"breaker_opens,omitempty"`
+	Score        *float64 `protobuf:"fixed64,14,opt,name=score,proto3,oneof" json:"score,omitempty"`
+	Demoted      bool     `protobuf:"varint,15,opt,name=demoted,proto3" json:"demoted,omitempty"`
+	BreakerOpens uint32   `protobuf:"varint,16,opt,name=breaker_opens,json=breakerOpens,proto3" json:"breaker_opens,omitempty"`
+	// The window bucket by bucket, oldest first, empty buckets included, for
+	// the console's charts.
+	History       []*StatsPoint `protobuf:"bytes,17,rep,name=history,proto3" json:"history,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -670,6 +673,85 @@ func (x *ProviderStats) GetBreakerOpens() uint32 {
 	return 0
 }
 
+func (x *ProviderStats) GetHistory() []*StatsPoint {
+	if x != nil {
+		return x.History
+	}
+	return nil
+}
+
+// One scorer bucket of one provider, country and channel.
+type StatsPoint struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	BucketStart *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=bucket_start,json=bucketStart,proto3" json:"bucket_start,omitempty"`
+	// Sends the provider accepted or rejected in the bucket.
+	Sends uint64 `protobuf:"varint,2,opt,name=sends,proto3" json:"sends,omitempty"`
+	// Unset when nothing in the bucket has a delivery outcome.
+	DeliveryRate *float64 `protobuf:"fixed64,3,opt,name=delivery_rate,json=deliveryRate,proto3,oneof" json:"delivery_rate,omitempty"`
+	// The score of the window up to the bucket's end; unset below scoring.min_samples.
+	Score         *float64 `protobuf:"fixed64,4,opt,name=score,proto3,oneof" json:"score,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatsPoint) Reset() {
+	*x = StatsPoint{}
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatsPoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatsPoint) ProtoMessage() {}
+
+func (x *StatsPoint) ProtoReflect() protoreflect.Message {
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatsPoint.ProtoReflect.Descriptor instead.
+func (*StatsPoint) Descriptor() ([]byte, []int) {
+	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *StatsPoint) GetBucketStart() *timestamppb.Timestamp {
+	if x != nil {
+		return x.BucketStart
+	}
+	return nil
+}
+
+func (x *StatsPoint) GetSends() uint64 {
+	if x != nil {
+		return x.Sends
+	}
+	return 0
+}
+
+func (x *StatsPoint) GetDeliveryRate() float64 {
+	if x != nil && x.DeliveryRate != nil {
+		return *x.DeliveryRate
+	}
+	return 0
+}
+
+func (x *StatsPoint) GetScore() float64 {
+	if x != nil && x.Score != nil {
+		return *x.Score
+	}
+	return 0
+}
+
 type ExplainRouteRequest struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	PhoneNumber    string                 `protobuf:"bytes,1,opt,name=phone_number,json=phoneNumber,proto3" json:"phone_number,omitempty"`
@@ -681,7 +763,7 @@ type ExplainRouteRequest struct {
 
 func (x *ExplainRouteRequest) Reset() {
 	*x = ExplainRouteRequest{}
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[5]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -693,7 +775,7 @@ func (x *ExplainRouteRequest) String() string {
 func (*ExplainRouteRequest) ProtoMessage() {}
 
 func (x *ExplainRouteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[5]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -706,7 +788,7 @@ func (x *ExplainRouteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExplainRouteRequest.ProtoReflect.Descriptor instead.
 func (*ExplainRouteRequest) Descriptor() ([]byte, []int) {
-	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{5}
+	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ExplainRouteRequest) GetPhoneNumber() string {
@@ -743,7 +825,7 @@ type ExplainRouteResponse struct {
 
 func (x *ExplainRouteResponse) Reset() {
 	*x = ExplainRouteResponse{}
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[6]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -755,7 +837,7 @@ func (x *ExplainRouteResponse) String() string {
 func (*ExplainRouteResponse) ProtoMessage() {}
 
 func (x *ExplainRouteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[6]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -768,7 +850,7 @@ func (x *ExplainRouteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExplainRouteResponse.ProtoReflect.Descriptor instead.
 func (*ExplainRouteResponse) Descriptor() ([]byte, []int) {
-	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{6}
+	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ExplainRouteResponse) GetPhoneNumber() string {
@@ -825,7 +907,7 @@ type RouteStep struct {
 
 func (x *RouteStep) Reset() {
 	*x = RouteStep{}
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[7]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -837,7 +919,7 @@ func (x *RouteStep) String() string {
 func (*RouteStep) ProtoMessage() {}
 
 func (x *RouteStep) ProtoReflect() protoreflect.Message {
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[7]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -850,7 +932,7 @@ func (x *RouteStep) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RouteStep.ProtoReflect.Descriptor instead.
 func (*RouteStep) Descriptor() ([]byte, []int) {
-	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{7}
+	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *RouteStep) GetProvider() string {
@@ -930,7 +1012,7 @@ type ExplainRiskRequest struct {
 
 func (x *ExplainRiskRequest) Reset() {
 	*x = ExplainRiskRequest{}
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[8]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -942,7 +1024,7 @@ func (x *ExplainRiskRequest) String() string {
 func (*ExplainRiskRequest) ProtoMessage() {}
 
 func (x *ExplainRiskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[8]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -955,7 +1037,7 @@ func (x *ExplainRiskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExplainRiskRequest.ProtoReflect.Descriptor instead.
 func (*ExplainRiskRequest) Descriptor() ([]byte, []int) {
-	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{8}
+	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ExplainRiskRequest) GetPhoneNumber() string {
@@ -1013,7 +1095,7 @@ type ExplainRiskResponse struct {
 
 func (x *ExplainRiskResponse) Reset() {
 	*x = ExplainRiskResponse{}
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[9]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1025,7 +1107,7 @@ func (x *ExplainRiskResponse) String() string {
 func (*ExplainRiskResponse) ProtoMessage() {}
 
 func (x *ExplainRiskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[9]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1038,7 +1120,7 @@ func (x *ExplainRiskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExplainRiskResponse.ProtoReflect.Descriptor instead.
 func (*ExplainRiskResponse) Descriptor() ([]byte, []int) {
-	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{9}
+	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ExplainRiskResponse) GetPhoneNumber() string {
@@ -1142,7 +1224,7 @@ type GuardVerdict struct {
 
 func (x *GuardVerdict) Reset() {
 	*x = GuardVerdict{}
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[10]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1154,7 +1236,7 @@ func (x *GuardVerdict) String() string {
 func (*GuardVerdict) ProtoMessage() {}
 
 func (x *GuardVerdict) ProtoReflect() protoreflect.Message {
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[10]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1167,7 +1249,7 @@ func (x *GuardVerdict) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GuardVerdict.ProtoReflect.Descriptor instead.
 func (*GuardVerdict) Descriptor() ([]byte, []int) {
-	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GuardVerdict) GetGuard() string {
@@ -1213,7 +1295,7 @@ type ListBlocksRequest struct {
 
 func (x *ListBlocksRequest) Reset() {
 	*x = ListBlocksRequest{}
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[11]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1225,7 +1307,7 @@ func (x *ListBlocksRequest) String() string {
 func (*ListBlocksRequest) ProtoMessage() {}
 
 func (x *ListBlocksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[11]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1238,7 +1320,7 @@ func (x *ListBlocksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBlocksRequest.ProtoReflect.Descriptor instead.
 func (*ListBlocksRequest) Descriptor() ([]byte, []int) {
-	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{12}
 }
 
 type ListBlocksResponse struct {
@@ -1250,7 +1332,7 @@ type ListBlocksResponse struct {
 
 func (x *ListBlocksResponse) Reset() {
 	*x = ListBlocksResponse{}
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[12]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1262,7 +1344,7 @@ func (x *ListBlocksResponse) String() string {
 func (*ListBlocksResponse) ProtoMessage() {}
 
 func (x *ListBlocksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[12]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1275,7 +1357,7 @@ func (x *ListBlocksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBlocksResponse.ProtoReflect.Descriptor instead.
 func (*ListBlocksResponse) Descriptor() ([]byte, []int) {
-	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListBlocksResponse) GetBlocks() []*Block {
@@ -1305,7 +1387,7 @@ type Block struct {
 
 func (x *Block) Reset() {
 	*x = Block{}
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[13]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1317,7 +1399,7 @@ func (x *Block) String() string {
 func (*Block) ProtoMessage() {}
 
 func (x *Block) ProtoReflect() protoreflect.Message {
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[13]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1330,7 +1412,7 @@ func (x *Block) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Block.ProtoReflect.Descriptor instead.
 func (*Block) Descriptor() ([]byte, []int) {
-	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Block) GetScope() BlockScope {
@@ -1399,7 +1481,7 @@ type UnblockRequest struct {
 
 func (x *UnblockRequest) Reset() {
 	*x = UnblockRequest{}
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[14]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1411,7 +1493,7 @@ func (x *UnblockRequest) String() string {
 func (*UnblockRequest) ProtoMessage() {}
 
 func (x *UnblockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[14]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1424,7 +1506,7 @@ func (x *UnblockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnblockRequest.ProtoReflect.Descriptor instead.
 func (*UnblockRequest) Descriptor() ([]byte, []int) {
-	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *UnblockRequest) GetScope() BlockScope {
@@ -1451,7 +1533,7 @@ type UnblockResponse struct {
 
 func (x *UnblockResponse) Reset() {
 	*x = UnblockResponse{}
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[15]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1463,7 +1545,7 @@ func (x *UnblockResponse) String() string {
 func (*UnblockResponse) ProtoMessage() {}
 
 func (x *UnblockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_verify_admin_v1_admin_proto_msgTypes[15]
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1476,12 +1558,262 @@ func (x *UnblockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnblockResponse.ProtoReflect.Descriptor instead.
 func (*UnblockResponse) Descriptor() ([]byte, []int) {
-	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *UnblockResponse) GetBlock() *Block {
 	if x != nil {
 		return x.Block
+	}
+	return nil
+}
+
+type ListVerificationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only verifications in these statuses; every status when empty.
+	Statuses []v1.VerificationStatus `protobuf:"varint,1,rep,packed,name=statuses,proto3,enum=verify.v1.VerificationStatus" json:"statuses,omitempty"`
+	// ISO 3166-1 alpha-2; every country when empty.
+	Country string `protobuf:"bytes,2,opt,name=country,proto3" json:"country,omitempty"`
+	// Only verifications with an attempt through this provider.
+	Provider string `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
+	// Created at or after this time.
+	CreatedAfter *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_after,json=createdAfter,proto3" json:"created_after,omitempty"`
+	// Created before this time.
+	CreatedBefore *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_before,json=createdBefore,proto3" json:"created_before,omitempty"`
+	// At most 100; 25 when 0.
+	PageSize uint32 `protobuf:"varint,6,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// next_page_token of the previous answer; empty for the first page.
+	PageToken     string `protobuf:"bytes,7,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListVerificationsRequest) Reset() {
+	*x = ListVerificationsRequest{}
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListVerificationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListVerificationsRequest) ProtoMessage() {}
+
+func (x *ListVerificationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListVerificationsRequest.ProtoReflect.Descriptor instead.
+func (*ListVerificationsRequest) Descriptor() ([]byte, []int) {
+	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ListVerificationsRequest) GetStatuses() []v1.VerificationStatus {
+	if x != nil {
+		return x.Statuses
+	}
+	return nil
+}
+
+func (x *ListVerificationsRequest) GetCountry() string {
+	if x != nil {
+		return x.Country
+	}
+	return ""
+}
+
+func (x *ListVerificationsRequest) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *ListVerificationsRequest) GetCreatedAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAfter
+	}
+	return nil
+}
+
+func (x *ListVerificationsRequest) GetCreatedBefore() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedBefore
+	}
+	return nil
+}
+
+func (x *ListVerificationsRequest) GetPageSize() uint32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListVerificationsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListVerificationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Newest first. phone_number is masked (+4915******67), metadata left out.
+	Verifications []*v1.Verification `protobuf:"bytes,1,rep,name=verifications,proto3" json:"verifications,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListVerificationsResponse) Reset() {
+	*x = ListVerificationsResponse{}
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListVerificationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListVerificationsResponse) ProtoMessage() {}
+
+func (x *ListVerificationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListVerificationsResponse.ProtoReflect.Descriptor instead.
+func (*ListVerificationsResponse) Descriptor() ([]byte, []int) {
+	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListVerificationsResponse) GetVerifications() []*v1.Verification {
+	if x != nil {
+		return x.Verifications
+	}
+	return nil
+}
+
+func (x *ListVerificationsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type WatchProvidersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Between 1 s and 1 min; console.refresh_interval when unset.
+	Interval      *durationpb.Duration `protobuf:"bytes,1,opt,name=interval,proto3" json:"interval,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchProvidersRequest) Reset() {
+	*x = WatchProvidersRequest{}
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchProvidersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchProvidersRequest) ProtoMessage() {}
+
+func (x *WatchProvidersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchProvidersRequest.ProtoReflect.Descriptor instead.
+func (*WatchProvidersRequest) Descriptor() ([]byte, []int) {
+	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *WatchProvidersRequest) GetInterval() *durationpb.Duration {
+	if x != nil {
+		return x.Interval
+	}
+	return nil
+}
+
+type WatchProvidersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Providers     []*ProviderInfo        `protobuf:"bytes,1,rep,name=providers,proto3" json:"providers,omitempty"`
+	At            *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchProvidersResponse) Reset() {
+	*x = WatchProvidersResponse{}
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchProvidersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchProvidersResponse) ProtoMessage() {}
+
+func (x *WatchProvidersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_verify_admin_v1_admin_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchProvidersResponse.ProtoReflect.Descriptor instead.
+func (*WatchProvidersResponse) Descriptor() ([]byte, []int) {
+	return file_verify_admin_v1_admin_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *WatchProvidersResponse) GetProviders() []*ProviderInfo {
+	if x != nil {
+		return x.Providers
+	}
+	return nil
+}
+
+func (x *WatchProvidersResponse) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
 	}
 	return nil
 }
@@ -1503,7 +1835,7 @@ const file_verify_admin_v1_admin_proto_rawDesc = "" +
 	"\x04cost\x18\x06 \x01(\x01R\x04cost\"s\n" +
 	"\x0eChannelBreaker\x12,\n" +
 	"\achannel\x18\x01 \x01(\x0e2\x12.verify.v1.ChannelR\achannel\x123\n" +
-	"\x05state\x18\x02 \x01(\x0e2\x1d.verify.admin.v1.BreakerStateR\x05state\"\xf2\x04\n" +
+	"\x05state\x18\x02 \x01(\x0e2\x1d.verify.admin.v1.BreakerStateR\x05state\"\xa9\x05\n" +
 	"\rProviderStats\x12\x18\n" +
 	"\acountry\x18\x01 \x01(\tR\acountry\x12,\n" +
 	"\achannel\x18\x02 \x01(\x0e2\x12.verify.v1.ChannelR\achannel\x12\x1a\n" +
@@ -1521,8 +1853,17 @@ const file_verify_admin_v1_admin_proto_rawDesc = "" +
 	"\x10cost_per_success\x18\r \x01(\x01H\x00R\x0ecostPerSuccess\x88\x01\x01\x12\x19\n" +
 	"\x05score\x18\x0e \x01(\x01H\x01R\x05score\x88\x01\x01\x12\x18\n" +
 	"\ademoted\x18\x0f \x01(\bR\ademoted\x12#\n" +
-	"\rbreaker_opens\x18\x10 \x01(\rR\fbreakerOpensB\x13\n" +
+	"\rbreaker_opens\x18\x10 \x01(\rR\fbreakerOpens\x125\n" +
+	"\ahistory\x18\x11 \x03(\v2\x1b.verify.admin.v1.StatsPointR\ahistoryB\x13\n" +
 	"\x11_cost_per_successB\b\n" +
+	"\x06_score\"\xc2\x01\n" +
+	"\n" +
+	"StatsPoint\x12=\n" +
+	"\fbucket_start\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\vbucketStart\x12\x14\n" +
+	"\x05sends\x18\x02 \x01(\x04R\x05sends\x12(\n" +
+	"\rdelivery_rate\x18\x03 \x01(\x01H\x00R\fdeliveryRate\x88\x01\x01\x12\x19\n" +
+	"\x05score\x18\x04 \x01(\x01H\x01R\x05score\x88\x01\x01B\x10\n" +
+	"\x0e_delivery_rateB\b\n" +
 	"\x06_score\"\x8f\x01\n" +
 	"\x13ExplainRouteRequest\x12!\n" +
 	"\fphone_number\x18\x01 \x01(\tR\vphoneNumber\x12'\n" +
@@ -1594,7 +1935,24 @@ const file_verify_admin_v1_admin_proto_rawDesc = "" +
 	"\x05scope\x18\x01 \x01(\x0e2\x1b.verify.admin.v1.BlockScopeR\x05scope\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\"?\n" +
 	"\x0fUnblockResponse\x12,\n" +
-	"\x05block\x18\x01 \x01(\v2\x16.verify.admin.v1.BlockR\x05block*|\n" +
+	"\x05block\x18\x01 \x01(\v2\x16.verify.admin.v1.BlockR\x05block\"\xcb\x02\n" +
+	"\x18ListVerificationsRequest\x129\n" +
+	"\bstatuses\x18\x01 \x03(\x0e2\x1d.verify.v1.VerificationStatusR\bstatuses\x12\x18\n" +
+	"\acountry\x18\x02 \x01(\tR\acountry\x12\x1a\n" +
+	"\bprovider\x18\x03 \x01(\tR\bprovider\x12?\n" +
+	"\rcreated_after\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\fcreatedAfter\x12A\n" +
+	"\x0ecreated_before\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rcreatedBefore\x12\x1b\n" +
+	"\tpage_size\x18\x06 \x01(\rR\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\a \x01(\tR\tpageToken\"\x82\x01\n" +
+	"\x19ListVerificationsResponse\x12=\n" +
+	"\rverifications\x18\x01 \x03(\v2\x17.verify.v1.VerificationR\rverifications\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"N\n" +
+	"\x15WatchProvidersRequest\x125\n" +
+	"\binterval\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\binterval\"\x81\x01\n" +
+	"\x16WatchProvidersResponse\x12;\n" +
+	"\tproviders\x18\x01 \x03(\v2\x1d.verify.admin.v1.ProviderInfoR\tproviders\x12*\n" +
+	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at*|\n" +
 	"\fBreakerState\x12\x1d\n" +
 	"\x19BREAKER_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14BREAKER_STATE_CLOSED\x10\x01\x12\x16\n" +
@@ -1618,14 +1976,16 @@ const file_verify_admin_v1_admin_proto_rawDesc = "" +
 	"BlockScope\x12\x1b\n" +
 	"\x17BLOCK_SCOPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12BLOCK_SCOPE_PREFIX\x10\x01\x12\x17\n" +
-	"\x13BLOCK_SCOPE_COUNTRY\x10\x022\xca\x03\n" +
+	"\x13BLOCK_SCOPE_COUNTRY\x10\x022\x9b\x05\n" +
 	"\fAdminService\x12^\n" +
 	"\rListProviders\x12%.verify.admin.v1.ListProvidersRequest\x1a&.verify.admin.v1.ListProvidersResponse\x12[\n" +
 	"\fExplainRoute\x12$.verify.admin.v1.ExplainRouteRequest\x1a%.verify.admin.v1.ExplainRouteResponse\x12X\n" +
 	"\vExplainRisk\x12#.verify.admin.v1.ExplainRiskRequest\x1a$.verify.admin.v1.ExplainRiskResponse\x12U\n" +
 	"\n" +
 	"ListBlocks\x12\".verify.admin.v1.ListBlocksRequest\x1a#.verify.admin.v1.ListBlocksResponse\x12L\n" +
-	"\aUnblock\x12\x1f.verify.admin.v1.UnblockRequest\x1a .verify.admin.v1.UnblockResponseb\x06proto3"
+	"\aUnblock\x12\x1f.verify.admin.v1.UnblockRequest\x1a .verify.admin.v1.UnblockResponse\x12j\n" +
+	"\x11ListVerifications\x12).verify.admin.v1.ListVerificationsRequest\x1a*.verify.admin.v1.ListVerificationsResponse\x12c\n" +
+	"\x0eWatchProviders\x12&.verify.admin.v1.WatchProvidersRequest\x1a'.verify.admin.v1.WatchProvidersResponse0\x01b\x06proto3"
 
 var (
 	file_verify_admin_v1_admin_proto_rawDescOnce sync.Once
@@ -1640,78 +2000,98 @@ func file_verify_admin_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_verify_admin_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_verify_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_verify_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_verify_admin_v1_admin_proto_goTypes = []any{
-	(BreakerState)(0),             // 0: verify.admin.v1.BreakerState
-	(RoutingStrategy)(0),          // 1: verify.admin.v1.RoutingStrategy
-	(FraudMode)(0),                // 2: verify.admin.v1.FraudMode
-	(GuardDecision)(0),            // 3: verify.admin.v1.GuardDecision
-	(BlockScope)(0),               // 4: verify.admin.v1.BlockScope
-	(*ListProvidersRequest)(nil),  // 5: verify.admin.v1.ListProvidersRequest
-	(*ListProvidersResponse)(nil), // 6: verify.admin.v1.ListProvidersResponse
-	(*ProviderInfo)(nil),          // 7: verify.admin.v1.ProviderInfo
-	(*ChannelBreaker)(nil),        // 8: verify.admin.v1.ChannelBreaker
-	(*ProviderStats)(nil),         // 9: verify.admin.v1.ProviderStats
-	(*ExplainRouteRequest)(nil),   // 10: verify.admin.v1.ExplainRouteRequest
-	(*ExplainRouteResponse)(nil),  // 11: verify.admin.v1.ExplainRouteResponse
-	(*RouteStep)(nil),             // 12: verify.admin.v1.RouteStep
-	(*ExplainRiskRequest)(nil),    // 13: verify.admin.v1.ExplainRiskRequest
-	(*ExplainRiskResponse)(nil),   // 14: verify.admin.v1.ExplainRiskResponse
-	(*GuardVerdict)(nil),          // 15: verify.admin.v1.GuardVerdict
-	(*ListBlocksRequest)(nil),     // 16: verify.admin.v1.ListBlocksRequest
-	(*ListBlocksResponse)(nil),    // 17: verify.admin.v1.ListBlocksResponse
-	(*Block)(nil),                 // 18: verify.admin.v1.Block
-	(*UnblockRequest)(nil),        // 19: verify.admin.v1.UnblockRequest
-	(*UnblockResponse)(nil),       // 20: verify.admin.v1.UnblockResponse
-	nil,                           // 21: verify.admin.v1.GuardVerdict.FiguresEntry
-	nil,                           // 22: verify.admin.v1.Block.FiguresEntry
-	(v1.Channel)(0),               // 23: verify.v1.Channel
-	(*durationpb.Duration)(nil),   // 24: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 25: google.protobuf.Timestamp
+	(BreakerState)(0),                 // 0: verify.admin.v1.BreakerState
+	(RoutingStrategy)(0),              // 1: verify.admin.v1.RoutingStrategy
+	(FraudMode)(0),                    // 2: verify.admin.v1.FraudMode
+	(GuardDecision)(0),                // 3: verify.admin.v1.GuardDecision
+	(BlockScope)(0),                   // 4: verify.admin.v1.BlockScope
+	(*ListProvidersRequest)(nil),      // 5: verify.admin.v1.ListProvidersRequest
+	(*ListProvidersResponse)(nil),     // 6: verify.admin.v1.ListProvidersResponse
+	(*ProviderInfo)(nil),              // 7: verify.admin.v1.ProviderInfo
+	(*ChannelBreaker)(nil),            // 8: verify.admin.v1.ChannelBreaker
+	(*ProviderStats)(nil),             // 9: verify.admin.v1.ProviderStats
+	(*StatsPoint)(nil),                // 10: verify.admin.v1.StatsPoint
+	(*ExplainRouteRequest)(nil),       // 11: verify.admin.v1.ExplainRouteRequest
+	(*ExplainRouteResponse)(nil),      // 12: verify.admin.v1.ExplainRouteResponse
+	(*RouteStep)(nil),                 // 13: verify.admin.v1.RouteStep
+	(*ExplainRiskRequest)(nil),        // 14: verify.admin.v1.ExplainRiskRequest
+	(*ExplainRiskResponse)(nil),       // 15: verify.admin.v1.ExplainRiskResponse
+	(*GuardVerdict)(nil),              // 16: verify.admin.v1.GuardVerdict
+	(*ListBlocksRequest)(nil),         // 17: verify.admin.v1.ListBlocksRequest
+	(*ListBlocksResponse)(nil),        // 18: verify.admin.v1.ListBlocksResponse
+	(*Block)(nil),                     // 19: verify.admin.v1.Block
+	(*UnblockRequest)(nil),            // 20: verify.admin.v1.UnblockRequest
+	(*UnblockResponse)(nil),           // 21: verify.admin.v1.UnblockResponse
+	(*ListVerificationsRequest)(nil),  // 22: verify.admin.v1.ListVerificationsRequest
+	(*ListVerificationsResponse)(nil), // 23: verify.admin.v1.ListVerificationsResponse
+	(*WatchProvidersRequest)(nil),     // 24: verify.admin.v1.WatchProvidersRequest
+	(*WatchProvidersResponse)(nil),    // 25: verify.admin.v1.WatchProvidersResponse
+	nil,                               // 26: verify.admin.v1.GuardVerdict.FiguresEntry
+	nil,                               // 27: verify.admin.v1.Block.FiguresEntry
+	(v1.Channel)(0),                   // 28: verify.v1.Channel
+	(*durationpb.Duration)(nil),       // 29: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),     // 30: google.protobuf.Timestamp
+	(v1.VerificationStatus)(0),        // 31: verify.v1.VerificationStatus
+	(*v1.Verification)(nil),           // 32: verify.v1.Verification
 }
 var file_verify_admin_v1_admin_proto_depIdxs = []int32{
 	7,  // 0: verify.admin.v1.ListProvidersResponse.providers:type_name -> verify.admin.v1.ProviderInfo
-	23, // 1: verify.admin.v1.ProviderInfo.channels:type_name -> verify.v1.Channel
+	28, // 1: verify.admin.v1.ProviderInfo.channels:type_name -> verify.v1.Channel
 	8,  // 2: verify.admin.v1.ProviderInfo.breakers:type_name -> verify.admin.v1.ChannelBreaker
 	9,  // 3: verify.admin.v1.ProviderInfo.stats:type_name -> verify.admin.v1.ProviderStats
-	23, // 4: verify.admin.v1.ChannelBreaker.channel:type_name -> verify.v1.Channel
+	28, // 4: verify.admin.v1.ChannelBreaker.channel:type_name -> verify.v1.Channel
 	0,  // 5: verify.admin.v1.ChannelBreaker.state:type_name -> verify.admin.v1.BreakerState
-	23, // 6: verify.admin.v1.ProviderStats.channel:type_name -> verify.v1.Channel
-	24, // 7: verify.admin.v1.ProviderStats.median_time_to_delivery:type_name -> google.protobuf.Duration
-	23, // 8: verify.admin.v1.ExplainRouteRequest.channel:type_name -> verify.v1.Channel
-	23, // 9: verify.admin.v1.ExplainRouteResponse.channel:type_name -> verify.v1.Channel
-	1,  // 10: verify.admin.v1.ExplainRouteResponse.strategy:type_name -> verify.admin.v1.RoutingStrategy
-	12, // 11: verify.admin.v1.ExplainRouteResponse.steps:type_name -> verify.admin.v1.RouteStep
-	0,  // 12: verify.admin.v1.RouteStep.breaker_state:type_name -> verify.admin.v1.BreakerState
-	23, // 13: verify.admin.v1.ExplainRiskRequest.channel:type_name -> verify.v1.Channel
-	23, // 14: verify.admin.v1.ExplainRiskResponse.channel:type_name -> verify.v1.Channel
-	2,  // 15: verify.admin.v1.ExplainRiskResponse.mode:type_name -> verify.admin.v1.FraudMode
-	15, // 16: verify.admin.v1.ExplainRiskResponse.verdicts:type_name -> verify.admin.v1.GuardVerdict
-	23, // 17: verify.admin.v1.ExplainRiskResponse.allowed_channels:type_name -> verify.v1.Channel
-	3,  // 18: verify.admin.v1.GuardVerdict.decision:type_name -> verify.admin.v1.GuardDecision
-	21, // 19: verify.admin.v1.GuardVerdict.figures:type_name -> verify.admin.v1.GuardVerdict.FiguresEntry
-	18, // 20: verify.admin.v1.ListBlocksResponse.blocks:type_name -> verify.admin.v1.Block
-	4,  // 21: verify.admin.v1.Block.scope:type_name -> verify.admin.v1.BlockScope
-	22, // 22: verify.admin.v1.Block.figures:type_name -> verify.admin.v1.Block.FiguresEntry
-	25, // 23: verify.admin.v1.Block.since:type_name -> google.protobuf.Timestamp
-	25, // 24: verify.admin.v1.Block.until:type_name -> google.protobuf.Timestamp
-	4,  // 25: verify.admin.v1.UnblockRequest.scope:type_name -> verify.admin.v1.BlockScope
-	18, // 26: verify.admin.v1.UnblockResponse.block:type_name -> verify.admin.v1.Block
-	5,  // 27: verify.admin.v1.AdminService.ListProviders:input_type -> verify.admin.v1.ListProvidersRequest
-	10, // 28: verify.admin.v1.AdminService.ExplainRoute:input_type -> verify.admin.v1.ExplainRouteRequest
-	13, // 29: verify.admin.v1.AdminService.ExplainRisk:input_type -> verify.admin.v1.ExplainRiskRequest
-	16, // 30: verify.admin.v1.AdminService.ListBlocks:input_type -> verify.admin.v1.ListBlocksRequest
-	19, // 31: verify.admin.v1.AdminService.Unblock:input_type -> verify.admin.v1.UnblockRequest
-	6,  // 32: verify.admin.v1.AdminService.ListProviders:output_type -> verify.admin.v1.ListProvidersResponse
-	11, // 33: verify.admin.v1.AdminService.ExplainRoute:output_type -> verify.admin.v1.ExplainRouteResponse
-	14, // 34: verify.admin.v1.AdminService.ExplainRisk:output_type -> verify.admin.v1.ExplainRiskResponse
-	17, // 35: verify.admin.v1.AdminService.ListBlocks:output_type -> verify.admin.v1.ListBlocksResponse
-	20, // 36: verify.admin.v1.AdminService.Unblock:output_type -> verify.admin.v1.UnblockResponse
-	32, // [32:37] is the sub-list for method output_type
-	27, // [27:32] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	28, // 6: verify.admin.v1.ProviderStats.channel:type_name -> verify.v1.Channel
+	29, // 7: verify.admin.v1.ProviderStats.median_time_to_delivery:type_name -> google.protobuf.Duration
+	10, // 8: verify.admin.v1.ProviderStats.history:type_name -> verify.admin.v1.StatsPoint
+	30, // 9: verify.admin.v1.StatsPoint.bucket_start:type_name -> google.protobuf.Timestamp
+	28, // 10: verify.admin.v1.ExplainRouteRequest.channel:type_name -> verify.v1.Channel
+	28, // 11: verify.admin.v1.ExplainRouteResponse.channel:type_name -> verify.v1.Channel
+	1,  // 12: verify.admin.v1.ExplainRouteResponse.strategy:type_name -> verify.admin.v1.RoutingStrategy
+	13, // 13: verify.admin.v1.ExplainRouteResponse.steps:type_name -> verify.admin.v1.RouteStep
+	0,  // 14: verify.admin.v1.RouteStep.breaker_state:type_name -> verify.admin.v1.BreakerState
+	28, // 15: verify.admin.v1.ExplainRiskRequest.channel:type_name -> verify.v1.Channel
+	28, // 16: verify.admin.v1.ExplainRiskResponse.channel:type_name -> verify.v1.Channel
+	2,  // 17: verify.admin.v1.ExplainRiskResponse.mode:type_name -> verify.admin.v1.FraudMode
+	16, // 18: verify.admin.v1.ExplainRiskResponse.verdicts:type_name -> verify.admin.v1.GuardVerdict
+	28, // 19: verify.admin.v1.ExplainRiskResponse.allowed_channels:type_name -> verify.v1.Channel
+	3,  // 20: verify.admin.v1.GuardVerdict.decision:type_name -> verify.admin.v1.GuardDecision
+	26, // 21: verify.admin.v1.GuardVerdict.figures:type_name -> verify.admin.v1.GuardVerdict.FiguresEntry
+	19, // 22: verify.admin.v1.ListBlocksResponse.blocks:type_name -> verify.admin.v1.Block
+	4,  // 23: verify.admin.v1.Block.scope:type_name -> verify.admin.v1.BlockScope
+	27, // 24: verify.admin.v1.Block.figures:type_name -> verify.admin.v1.Block.FiguresEntry
+	30, // 25: verify.admin.v1.Block.since:type_name -> google.protobuf.Timestamp
+	30, // 26: verify.admin.v1.Block.until:type_name -> google.protobuf.Timestamp
+	4,  // 27: verify.admin.v1.UnblockRequest.scope:type_name -> verify.admin.v1.BlockScope
+	19, // 28: verify.admin.v1.UnblockResponse.block:type_name -> verify.admin.v1.Block
+	31, // 29: verify.admin.v1.ListVerificationsRequest.statuses:type_name -> verify.v1.VerificationStatus
+	30, // 30: verify.admin.v1.ListVerificationsRequest.created_after:type_name -> google.protobuf.Timestamp
+	30, // 31: verify.admin.v1.ListVerificationsRequest.created_before:type_name -> google.protobuf.Timestamp
+	32, // 32: verify.admin.v1.ListVerificationsResponse.verifications:type_name -> verify.v1.Verification
+	29, // 33: verify.admin.v1.WatchProvidersRequest.interval:type_name -> google.protobuf.Duration
+	7,  // 34: verify.admin.v1.WatchProvidersResponse.providers:type_name -> verify.admin.v1.ProviderInfo
+	30, // 35: verify.admin.v1.WatchProvidersResponse.at:type_name -> google.protobuf.Timestamp
+	5,  // 36: verify.admin.v1.AdminService.ListProviders:input_type -> verify.admin.v1.ListProvidersRequest
+	11, // 37: verify.admin.v1.AdminService.ExplainRoute:input_type -> verify.admin.v1.ExplainRouteRequest
+	14, // 38: verify.admin.v1.AdminService.ExplainRisk:input_type -> verify.admin.v1.ExplainRiskRequest
+	17, // 39: verify.admin.v1.AdminService.ListBlocks:input_type -> verify.admin.v1.ListBlocksRequest
+	20, // 40: verify.admin.v1.AdminService.Unblock:input_type -> verify.admin.v1.UnblockRequest
+	22, // 41: verify.admin.v1.AdminService.ListVerifications:input_type -> verify.admin.v1.ListVerificationsRequest
+	24, // 42: verify.admin.v1.AdminService.WatchProviders:input_type -> verify.admin.v1.WatchProvidersRequest
+	6,  // 43: verify.admin.v1.AdminService.ListProviders:output_type -> verify.admin.v1.ListProvidersResponse
+	12, // 44: verify.admin.v1.AdminService.ExplainRoute:output_type -> verify.admin.v1.ExplainRouteResponse
+	15, // 45: verify.admin.v1.AdminService.ExplainRisk:output_type -> verify.admin.v1.ExplainRiskResponse
+	18, // 46: verify.admin.v1.AdminService.ListBlocks:output_type -> verify.admin.v1.ListBlocksResponse
+	21, // 47: verify.admin.v1.AdminService.Unblock:output_type -> verify.admin.v1.UnblockResponse
+	23, // 48: verify.admin.v1.AdminService.ListVerifications:output_type -> verify.admin.v1.ListVerificationsResponse
+	25, // 49: verify.admin.v1.AdminService.WatchProviders:output_type -> verify.admin.v1.WatchProvidersResponse
+	43, // [43:50] is the sub-list for method output_type
+	36, // [36:43] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_verify_admin_v1_admin_proto_init() }
@@ -1720,14 +2100,15 @@ func file_verify_admin_v1_admin_proto_init() {
 		return
 	}
 	file_verify_admin_v1_admin_proto_msgTypes[4].OneofWrappers = []any{}
-	file_verify_admin_v1_admin_proto_msgTypes[7].OneofWrappers = []any{}
+	file_verify_admin_v1_admin_proto_msgTypes[5].OneofWrappers = []any{}
+	file_verify_admin_v1_admin_proto_msgTypes[8].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_verify_admin_v1_admin_proto_rawDesc), len(file_verify_admin_v1_admin_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   18,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

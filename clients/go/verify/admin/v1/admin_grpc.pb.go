@@ -19,11 +19,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_ListProviders_FullMethodName = "/verify.admin.v1.AdminService/ListProviders"
-	AdminService_ExplainRoute_FullMethodName  = "/verify.admin.v1.AdminService/ExplainRoute"
-	AdminService_ExplainRisk_FullMethodName   = "/verify.admin.v1.AdminService/ExplainRisk"
-	AdminService_ListBlocks_FullMethodName    = "/verify.admin.v1.AdminService/ListBlocks"
-	AdminService_Unblock_FullMethodName       = "/verify.admin.v1.AdminService/Unblock"
+	AdminService_ListProviders_FullMethodName     = "/verify.admin.v1.AdminService/ListProviders"
+	AdminService_ExplainRoute_FullMethodName      = "/verify.admin.v1.AdminService/ExplainRoute"
+	AdminService_ExplainRisk_FullMethodName       = "/verify.admin.v1.AdminService/ExplainRisk"
+	AdminService_ListBlocks_FullMethodName        = "/verify.admin.v1.AdminService/ListBlocks"
+	AdminService_Unblock_FullMethodName           = "/verify.admin.v1.AdminService/Unblock"
+	AdminService_ListVerifications_FullMethodName = "/verify.admin.v1.AdminService/ListVerifications"
+	AdminService_WatchProviders_FullMethodName    = "/verify.admin.v1.AdminService/WatchProviders"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -48,6 +50,12 @@ type AdminServiceClient interface {
 	// Unblock lifts one block and clears its scope's window, so the scope is
 	// judged afresh. NOT_FOUND when the scope has no active block.
 	Unblock(ctx context.Context, in *UnblockRequest, opts ...grpc.CallOption) (*UnblockResponse, error)
+	// ListVerifications lists verifications newest first, with their phone
+	// numbers masked, filtered by status, country, provider and creation time.
+	ListVerifications(ctx context.Context, in *ListVerificationsRequest, opts ...grpc.CallOption) (*ListVerificationsResponse, error)
+	// WatchProviders sends what ListProviders answers now and again every
+	// interval until the caller leaves: the console's live providers view.
+	WatchProviders(ctx context.Context, in *WatchProvidersRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchProvidersResponse], error)
 }
 
 type adminServiceClient struct {
@@ -108,6 +116,35 @@ func (c *adminServiceClient) Unblock(ctx context.Context, in *UnblockRequest, op
 	return out, nil
 }
 
+func (c *adminServiceClient) ListVerifications(ctx context.Context, in *ListVerificationsRequest, opts ...grpc.CallOption) (*ListVerificationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListVerificationsResponse)
+	err := c.cc.Invoke(ctx, AdminService_ListVerifications_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) WatchProviders(ctx context.Context, in *WatchProvidersRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchProvidersResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &AdminService_ServiceDesc.Streams[0], AdminService_WatchProviders_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchProvidersRequest, WatchProvidersResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AdminService_WatchProvidersClient = grpc.ServerStreamingClient[WatchProvidersResponse]
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -130,6 +167,12 @@ type AdminServiceServer interface {
 	// Unblock lifts one block and clears its scope's window, so the scope is
 	// judged afresh. NOT_FOUND when the scope has no active block.
 	Unblock(context.Context, *UnblockRequest) (*UnblockResponse, error)
+	// ListVerifications lists verifications newest first, with their phone
+	// numbers masked, filtered by status, country, provider and creation time.
+	ListVerifications(context.Context, *ListVerificationsRequest) (*ListVerificationsResponse, error)
+	// WatchProviders sends what ListProviders answers now and again every
+	// interval until the caller leaves: the console's live providers view.
+	WatchProviders(*WatchProvidersRequest, grpc.ServerStreamingServer[WatchProvidersResponse]) error
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -154,6 +197,12 @@ func (UnimplementedAdminServiceServer) ListBlocks(context.Context, *ListBlocksRe
 }
 func (UnimplementedAdminServiceServer) Unblock(context.Context, *UnblockRequest) (*UnblockResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Unblock not implemented")
+}
+func (UnimplementedAdminServiceServer) ListVerifications(context.Context, *ListVerificationsRequest) (*ListVerificationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListVerifications not implemented")
+}
+func (UnimplementedAdminServiceServer) WatchProviders(*WatchProvidersRequest, grpc.ServerStreamingServer[WatchProvidersResponse]) error {
+	return status.Error(codes.Unimplemented, "method WatchProviders not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -266,6 +315,35 @@ func _AdminService_Unblock_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_ListVerifications_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListVerificationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ListVerifications(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ListVerifications_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ListVerifications(ctx, req.(*ListVerificationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_WatchProviders_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchProvidersRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(AdminServiceServer).WatchProviders(m, &grpc.GenericServerStream[WatchProvidersRequest, WatchProvidersResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AdminService_WatchProvidersServer = grpc.ServerStreamingServer[WatchProvidersResponse]
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -293,7 +371,17 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "Unblock",
 			Handler:    _AdminService_Unblock_Handler,
 		},
+		{
+			MethodName: "ListVerifications",
+			Handler:    _AdminService_ListVerifications_Handler,
+		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "WatchProviders",
+			Handler:       _AdminService_WatchProviders_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "verify/admin/v1/admin.proto",
 }

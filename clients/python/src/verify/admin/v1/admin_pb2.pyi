@@ -98,7 +98,7 @@ class ChannelBreaker(_message.Message):
     def __init__(self, channel: _Optional[_Union[_verify_pb2.Channel, str]] = ..., state: _Optional[_Union[BreakerState, str]] = ...) -> None: ...
 
 class ProviderStats(_message.Message):
-    __slots__ = ("country", "channel", "accepted", "rejected", "delivered", "undelivered", "verified", "delivery_rate", "median_time_to_delivery", "completion_rate", "acceptance_rate", "spend", "cost_per_success", "score", "demoted", "breaker_opens")
+    __slots__ = ("country", "channel", "accepted", "rejected", "delivered", "undelivered", "verified", "delivery_rate", "median_time_to_delivery", "completion_rate", "acceptance_rate", "spend", "cost_per_success", "score", "demoted", "breaker_opens", "history")
     COUNTRY_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     ACCEPTED_FIELD_NUMBER: _ClassVar[int]
@@ -115,6 +115,7 @@ class ProviderStats(_message.Message):
     SCORE_FIELD_NUMBER: _ClassVar[int]
     DEMOTED_FIELD_NUMBER: _ClassVar[int]
     BREAKER_OPENS_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
     country: str
     channel: _verify_pb2.Channel
     accepted: int
@@ -131,7 +132,20 @@ class ProviderStats(_message.Message):
     score: float
     demoted: bool
     breaker_opens: int
-    def __init__(self, country: _Optional[str] = ..., channel: _Optional[_Union[_verify_pb2.Channel, str]] = ..., accepted: _Optional[int] = ..., rejected: _Optional[int] = ..., delivered: _Optional[int] = ..., undelivered: _Optional[int] = ..., verified: _Optional[int] = ..., delivery_rate: _Optional[float] = ..., median_time_to_delivery: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., completion_rate: _Optional[float] = ..., acceptance_rate: _Optional[float] = ..., spend: _Optional[float] = ..., cost_per_success: _Optional[float] = ..., score: _Optional[float] = ..., demoted: _Optional[bool] = ..., breaker_opens: _Optional[int] = ...) -> None: ...
+    history: _containers.RepeatedCompositeFieldContainer[StatsPoint]
+    def __init__(self, country: _Optional[str] = ..., channel: _Optional[_Union[_verify_pb2.Channel, str]] = ..., accepted: _Optional[int] = ..., rejected: _Optional[int] = ..., delivered: _Optional[int] = ..., undelivered: _Optional[int] = ..., verified: _Optional[int] = ..., delivery_rate: _Optional[float] = ..., median_time_to_delivery: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., completion_rate: _Optional[float] = ..., acceptance_rate: _Optional[float] = ..., spend: _Optional[float] = ..., cost_per_success: _Optional[float] = ..., score: _Optional[float] = ..., demoted: _Optional[bool] = ..., breaker_opens: _Optional[int] = ..., history: _Optional[_Iterable[_Union[StatsPoint, _Mapping]]] = ...) -> None: ...
+
+class StatsPoint(_message.Message):
+    __slots__ = ("bucket_start", "sends", "delivery_rate", "score")
+    BUCKET_START_FIELD_NUMBER: _ClassVar[int]
+    SENDS_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_RATE_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    bucket_start: _timestamp_pb2.Timestamp
+    sends: int
+    delivery_rate: float
+    score: float
+    def __init__(self, bucket_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sends: _Optional[int] = ..., delivery_rate: _Optional[float] = ..., score: _Optional[float] = ...) -> None: ...
 
 class ExplainRouteRequest(_message.Message):
     __slots__ = ("phone_number", "default_country", "channel")
@@ -290,3 +304,43 @@ class UnblockResponse(_message.Message):
     BLOCK_FIELD_NUMBER: _ClassVar[int]
     block: Block
     def __init__(self, block: _Optional[_Union[Block, _Mapping]] = ...) -> None: ...
+
+class ListVerificationsRequest(_message.Message):
+    __slots__ = ("statuses", "country", "provider", "created_after", "created_before", "page_size", "page_token")
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AFTER_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    statuses: _containers.RepeatedScalarFieldContainer[_verify_pb2.VerificationStatus]
+    country: str
+    provider: str
+    created_after: _timestamp_pb2.Timestamp
+    created_before: _timestamp_pb2.Timestamp
+    page_size: int
+    page_token: str
+    def __init__(self, statuses: _Optional[_Iterable[_Union[_verify_pb2.VerificationStatus, str]]] = ..., country: _Optional[str] = ..., provider: _Optional[str] = ..., created_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListVerificationsResponse(_message.Message):
+    __slots__ = ("verifications", "next_page_token")
+    VERIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    verifications: _containers.RepeatedCompositeFieldContainer[_verify_pb2.Verification]
+    next_page_token: str
+    def __init__(self, verifications: _Optional[_Iterable[_Union[_verify_pb2.Verification, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class WatchProvidersRequest(_message.Message):
+    __slots__ = ("interval",)
+    INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    interval: _duration_pb2.Duration
+    def __init__(self, interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class WatchProvidersResponse(_message.Message):
+    __slots__ = ("providers", "at")
+    PROVIDERS_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    providers: _containers.RepeatedCompositeFieldContainer[ProviderInfo]
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, providers: _Optional[_Iterable[_Union[ProviderInfo, _Mapping]]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -61,6 +61,16 @@ class AdminServiceStub:
                 request_serializer=verify_dot_admin_dot_v1_dot_admin__pb2.UnblockRequest.SerializeToString,
                 response_deserializer=verify_dot_admin_dot_v1_dot_admin__pb2.UnblockResponse.FromString,
                 _registered_method=True)
+        self.ListVerifications = channel.unary_unary(
+                '/verify.admin.v1.AdminService/ListVerifications',
+                request_serializer=verify_dot_admin_dot_v1_dot_admin__pb2.ListVerificationsRequest.SerializeToString,
+                response_deserializer=verify_dot_admin_dot_v1_dot_admin__pb2.ListVerificationsResponse.FromString,
+                _registered_method=True)
+        self.WatchProviders = channel.unary_stream(
+                '/verify.admin.v1.AdminService/WatchProviders',
+                request_serializer=verify_dot_admin_dot_v1_dot_admin__pb2.WatchProvidersRequest.SerializeToString,
+                response_deserializer=verify_dot_admin_dot_v1_dot_admin__pb2.WatchProvidersResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -108,6 +118,22 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListVerifications(self, request, context):
+        """ListVerifications lists verifications newest first, with their phone
+        numbers masked, filtered by status, country, provider and creation time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchProviders(self, request, context):
+        """WatchProviders sends what ListProviders answers now and again every
+        interval until the caller leaves: the console's live providers view.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -135,6 +161,16 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.Unblock,
                     request_deserializer=verify_dot_admin_dot_v1_dot_admin__pb2.UnblockRequest.FromString,
                     response_serializer=verify_dot_admin_dot_v1_dot_admin__pb2.UnblockResponse.SerializeToString,
+            ),
+            'ListVerifications': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListVerifications,
+                    request_deserializer=verify_dot_admin_dot_v1_dot_admin__pb2.ListVerificationsRequest.FromString,
+                    response_serializer=verify_dot_admin_dot_v1_dot_admin__pb2.ListVerificationsResponse.SerializeToString,
+            ),
+            'WatchProviders': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchProviders,
+                    request_deserializer=verify_dot_admin_dot_v1_dot_admin__pb2.WatchProvidersRequest.FromString,
+                    response_serializer=verify_dot_admin_dot_v1_dot_admin__pb2.WatchProvidersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -274,6 +310,60 @@ class AdminService:
             '/verify.admin.v1.AdminService/Unblock',
             verify_dot_admin_dot_v1_dot_admin__pb2.UnblockRequest.SerializeToString,
             verify_dot_admin_dot_v1_dot_admin__pb2.UnblockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListVerifications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/verify.admin.v1.AdminService/ListVerifications',
+            verify_dot_admin_dot_v1_dot_admin__pb2.ListVerificationsRequest.SerializeToString,
+            verify_dot_admin_dot_v1_dot_admin__pb2.ListVerificationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchProviders(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/verify.admin.v1.AdminService/WatchProviders',
+            verify_dot_admin_dot_v1_dot_admin__pb2.WatchProvidersRequest.SerializeToString,
+            verify_dot_admin_dot_v1_dot_admin__pb2.WatchProvidersResponse.FromString,
             options,
             channel_credentials,
             insecure,
