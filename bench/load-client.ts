@@ -67,17 +67,40 @@ function connectApi(url: string, kind: "connect" | "grpc"): Api {
   };
 }
 
+type RawCall = <I extends DescMessage, O extends DescMessage>(path: string, input: I, output: O, init: MessageInitShape<I>) => Promise<MessageShape<O>>;
+
 /**
- * The Connect unary protocol (binary) written directly on node:http2: one
- * POST per call, the message as the body. Same wire format and server path as
- * the Connect client, at a fraction of the client's CPU, so that the server is
- * what limits the figures on a 2-core machine.
+ * Unary calls written directly on node:http2, one POST per call: the Connect
+ * protocol (binary) or gRPC. Same wire format and server path as the library
+ * clients, at a fraction of their CPU, so that on a 2-core machine the server
+ * is what limits the figures, not the client.
  */
-function rawConnectApi(url: string): Api {
+function rawApi(url: string, protocol: "connect" | "grpc"): Api {
   const session = http2.connect(url);
   session.on("error", () => {});
-  const call = <I extends DescMessage, O extends DescMessage>(path: string, input: I, output: O, init: MessageInitShape<I>) =>
-    new Promise<MessageShape<O>>((resolve, reject) => {
+  const call: RawCall = protocol === "grpc" ? rawGrpcCall(session) : rawConnectCall(session);
+  return {
+    async echo(message) {
+      await call("/verify.bench.v1.EchoService/Echo", EchoRequestSchema, EchoResponseSchema, { message });
+    },
+    async start(phoneNumber, clientIp) {
+      const response = await call("/verify.v1.VerificationService/Start", StartRequestSchema, StartResponseSchema, { phoneNumber, clientIp });
+      const id = response.verification?.id;
+      if (!id) throw new Error("Start answered without a verification id");
+      return id;
+    },
+    async check(verificationId, code, clientIp) {
+      return (await call("/verify.v1.VerificationService/Check", CheckRequestSchema, CheckResponseSchema, { verificationId, code, clientIp })).approved;
+    },
+    close() {
+      session.close();
+    },
+  };
+}
+
+function rawConnectCall(session: http2.ClientHttp2Session): RawCall {
+  return (path, input, output, init) =>
+    new Promise((resolve, reject) => {
       const body = toBinary(input, create(input, init));
       const stream = session.request({
         ":method": "POST",
@@ -106,23 +129,41 @@ function rawConnectApi(url: string): Api {
       });
       stream.end(body);
     });
-  return {
-    async echo(message) {
-      await call("/verify.bench.v1.EchoService/Echo", EchoRequestSchema, EchoResponseSchema, { message });
-    },
-    async start(phoneNumber, clientIp) {
-      const response = await call("/verify.v1.VerificationService/Start", StartRequestSchema, StartResponseSchema, { phoneNumber, clientIp });
-      const id = response.verification?.id;
-      if (!id) throw new Error("Start answered without a verification id");
-      return id;
-    },
-    async check(verificationId, code, clientIp) {
-      return (await call("/verify.v1.VerificationService/Check", CheckRequestSchema, CheckResponseSchema, { verificationId, code, clientIp })).approved;
-    },
-    close() {
-      session.close();
-    },
-  };
+}
+
+/** gRPC: the message in a 5-byte envelope, the status in the trailers (or in the headers of a trailers-only answer). */
+function rawGrpcCall(session: http2.ClientHttp2Session): RawCall {
+  return (path, input, output, init) =>
+    new Promise((resolve, reject) => {
+      const message = toBinary(input, create(input, init));
+      const body = Buffer.allocUnsafe(5 + message.length);
+      body[0] = 0;
+      body.writeUInt32BE(message.length, 1);
+      body.set(message, 5);
+      const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" });
+      let grpcStatus: string | undefined;
+      let grpcMessage = "";
+      const chunks: Buffer[] = [];
+      const readStatus = (headers: http2.IncomingHttpHeaders) => {
+        if (headers["grpc-status"] !== undefined) {
+          grpcStatus = String(headers["grpc-status"]);
+          grpcMessage = decodeURIComponent(String(headers["grpc-message"] ?? ""));
+        }
+      };
+      stream.on("response", readStatus);
+      stream.on("trailers", readStatus);
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("error", reject);
+      stream.on("end", () => {
+        if (grpcStatus !== "0") {
+          reject(new Error(`grpc-status ${grpcStatus} ${grpcMessage}`));
+          return;
+        }
+        const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+        resolve(fromBinary(output, data.subarray(5, 5 + data.readUInt32BE(1))));
+      });
+      stream.end(body);
+    });
 }
 
 /** One call of the phase's kind; "exhausted" when the phase has run out of inputs. */
@@ -232,6 +273,93 @@ async function runPhase(rpc: Rpc, concurrency: number, warmupMs: number, duratio
   };
 }
 
+/** Calls in flight at most in a fixed-rate phase; past it a call is counted as an error, not queued. */
+const RATE_MAX_IN_FLIGHT = 2_000;
+
+/**
+ * Open-loop load: calls start on a fixed schedule whatever the answers do,
+ * and each latency runs from the call's scheduled time, so a stalled server
+ * shows as latency rather than as fewer calls (no coordinated omission).
+ */
+async function runAtRate(rpc: Rpc, ratePerSecond: number, warmupMs: number, durationMs: number): Promise<PhaseResult> {
+  const call = callFor(rpc);
+  const latencies = new Samples(1 << 18);
+  const errorSamples: string[] = [];
+  const counts = { count: 0, errors: 0, approved: 0, inFlight: 0, exhausted: false };
+  const began = performance.now();
+  const windowStart = began + warmupMs;
+  const windowEnd = windowStart + durationMs;
+  const inWindow = (t: number) => t >= windowStart && t <= windowEnd;
+  const issue = (scheduled: number) => {
+    if (counts.inFlight >= RATE_MAX_IN_FLIGHT) {
+      if (inWindow(scheduled)) counts.errors++;
+      return;
+    }
+    counts.inFlight++;
+    call().then(
+      (outcome) => {
+        counts.inFlight--;
+        if (outcome === "exhausted") counts.exhausted = true;
+        else if (inWindow(scheduled)) {
+          counts.count++;
+          if (outcome === "approved") counts.approved++;
+          latencies.push(performance.now() - scheduled);
+        }
+      },
+      (error: unknown) => {
+        counts.inFlight--;
+        if (!inWindow(scheduled)) return;
+        counts.errors++;
+        if (errorSamples.length < 5) errorSamples.push(String(error));
+      },
+    );
+  };
+  const cpuStart = await scheduleCalls(rpc, issue, ratePerSecond, { began, windowStart, windowEnd }, () => counts.exhausted);
+  const cpu = cpuUsage(cpuStart);
+  send({ type: "mark", rpc, edge: "end" });
+  await waitOrStop(5_000, () => counts.inFlight === 0);
+  return {
+    rpc,
+    client: clientKind,
+    concurrency: 0,
+    count: counts.count,
+    errors: counts.errors,
+    errorSamples,
+    approved: counts.approved,
+    durationMs,
+    throughput: (counts.count / durationMs) * 1000,
+    latency: latencies.distribution(),
+    clientCpuPct: ((cpu.user + cpu.system) / 1000 / durationMs) * 100,
+    exhausted: counts.exhausted,
+  };
+}
+
+/** Issues the calls due every millisecond or so until `windowEnd`; returns the CPU reading taken as the window began. */
+async function scheduleCalls(
+  rpc: Rpc,
+  issue: (scheduled: number) => void,
+  ratePerSecond: number,
+  { began, windowStart, windowEnd }: { began: number; windowStart: number; windowEnd: number },
+  stop: () => boolean,
+): Promise<NodeJS.CpuUsage> {
+  const interval = 1000 / ratePerSecond;
+  let next = began;
+  let cpuStart: NodeJS.CpuUsage | undefined;
+  while (next <= windowEnd && !stop()) {
+    const now = performance.now();
+    if (!cpuStart && now >= windowStart) {
+      send({ type: "mark", rpc, edge: "begin" });
+      cpuStart = cpuUsage();
+    }
+    while (next <= now && next <= windowEnd) {
+      issue(next);
+      next += interval;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  return cpuStart ?? cpuUsage();
+}
+
 /** Sleeps `ms`, waking early once `stop()` says so (checked every 20 ms). */
 async function waitOrStop(ms: number, stop: () => boolean): Promise<void> {
   const until = performance.now() + ms;
@@ -254,12 +382,19 @@ process.on("message", (command: ClientCommand) => {
       case "client": {
         api?.close();
         clientKind = command.client;
-        api = command.client === "raw" ? rawConnectApi(command.url) : connectApi(command.url, command.client);
+        api =
+          command.client === "raw"
+            ? rawApi(command.url, "connect")
+            : command.client === "raw-grpc"
+              ? rawApi(command.url, "grpc")
+              : connectApi(command.url, command.client);
         send({ type: "client-ready" });
         return;
       }
       case "run": {
-        const result = await runPhase(command.rpc, command.concurrency, command.warmupMs, command.durationMs);
+        const result = command.ratePerSecond
+          ? await runAtRate(command.rpc, command.ratePerSecond, command.warmupMs, command.durationMs)
+          : await runPhase(command.rpc, command.concurrency, command.warmupMs, command.durationMs);
         send({ type: "result", result });
         return;
       }

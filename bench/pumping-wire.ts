@@ -48,7 +48,7 @@ export async function wireFigures(apps: Record<Mode, App>, log: (line?: string) 
         send(child, { type: "client", client: "raw", url: apps[mode].url });
         await inbox.next("client-ready");
         const phase = await measurePhase(child, inbox, "raw", "start", options);
-        phases[mode].push(phase);
+        phases[mode].push({ ...phase, server: "verifyd", round });
         console.log(
           `  wire ${mode.padEnd(3)} ${fmtInt(phase.throughput).padStart(6)} Starts/s  server CPU ${phase.serverCpuUsPerCall.toFixed(0)} µs/Start  other ${phase.otherCpuPct.toFixed(0)}%` +
             (phase.errors ? `  ERRORS ${phase.errors}: ${phase.errorSamples.join(" | ")}` : "") +

@@ -10,7 +10,8 @@
  *     process with --expose-gc).
  *
  * Knobs (environment): BENCH_DURATION_MS (5000), BENCH_WARMUP_MS (2000),
- * BENCH_CONCURRENCY (64), BENCH_CLIENTS (raw,connect: the load clients, see
+ * BENCH_CONCURRENCY (64), BENCH_ROUNDS (2), BENCH_STEADY_RATE (200 Starts/s), BENCH_PIN (1: servers on
+ * CPU 0, client on CPU 1), BENCH_CLIENTS (raw-grpc,raw: the load clients, see
  * ClientKind in shared.ts; the first gives the headline figures), BENCH_POOL
  * (phone numbers for Start), BENCH_PENDING (100000), BENCH_ONLY (throughput | timers),
  * (BENCH_ONLY also takes routing), BENCH_PROFILE (comma list of echo,start,check,timers: CPU-profile those
@@ -23,23 +24,27 @@ import os from "node:os";
 import { join } from "node:path";
 import { BENCH_DIR, CLIENT_KINDS, type ClientKind, fmtBytes, fmtInt, fmtMs, otherResultsSections, REPO_ROOT, type Rpc, type TimerBenchResult } from "./shared.js";
 import { runThroughput, type ThroughputPhase, type ThroughputResults } from "./throughput.js";
+import { throughputSection, throughputTargetRows } from "./throughput-report.js";
 
 const env = process.env;
 const settings = {
   durationMs: Number(env.BENCH_DURATION_MS ?? 5_000),
   warmupMs: Number(env.BENCH_WARMUP_MS ?? 2_000),
   concurrency: Number(env.BENCH_CONCURRENCY ?? 64),
-  clients: (env.BENCH_CLIENTS ?? "raw,connect").split(",").filter((c): c is ClientKind => (CLIENT_KINDS as readonly string[]).includes(c)),
+  clients: (env.BENCH_CLIENTS ?? "raw-grpc,raw").split(",").filter((c): c is ClientKind => (CLIENT_KINDS as readonly string[]).includes(c)),
   poolSize: Number(env.BENCH_POOL ?? 120_000),
   pending: Number(env.BENCH_PENDING ?? 100_000),
   only: env.BENCH_ONLY,
+  rounds: Number(env.BENCH_ROUNDS ?? 2),
+  steadyRate: Number(env.BENCH_STEADY_RATE ?? 200),
+  pin: env.BENCH_PIN !== "0",
   profile: (env.BENCH_PROFILE ?? "").split(",").filter((p): p is Rpc => p === "echo" || p === "start" || p === "check"),
   profileTimers: (env.BENCH_PROFILE ?? "").split(",").includes("timers"),
 };
 
-const TARGET_RATIO = 0.5;
 const TARGET_LATENESS_P99_MS = 250;
-const TARGET_BYTES_PER_PENDING = 2048;
+/** Issue 13: at or under 1.6 KiB. */
+const TARGET_BYTES_PER_PENDING = 1638;
 
 function log(line: string): void {
   console.log(line);
@@ -66,11 +71,6 @@ function passFail(ok: boolean): string {
   return ok ? "**PASS**" : "**FAIL**";
 }
 
-const CLIENT_NAMES: Record<ClientKind, string> = {
-  raw: "Connect protocol on node:http2 (bench/load-client.ts rawConnectApi)",
-  connect: "@connectrpc/connect-node createConnectTransport (HTTP/2, binary)",
-  grpc: "@connectrpc/connect-node createGrpcTransport",
-};
 const RPC_NAMES: Record<Rpc, string> = { echo: "Echo", start: "Start", check: "Check" };
 
 function report(throughput: ThroughputResults | undefined, timers: TimerBenchResult | undefined, startedAt: Date, elapsedMs: number, loadBefore: number[]): string {
@@ -91,96 +91,34 @@ function report(throughput: ThroughputResults | undefined, timers: TimerBenchRes
   lines.push("");
 
   const phases = throughput?.phases ?? [];
-  const find = (client: ClientKind, rpc: Rpc) => phases.find((p) => p.client === client && p.rpc === rpc);
-  const clients = [...new Set(phases.map((p) => p.client))];
-  const headline = clients[0];
   lines.push("## Targets", "");
   lines.push("| Figure | Measured | Target | Result |", "|---|---|---|---|");
-  if (headline) {
-    const echo = find(headline, "echo");
-    if (echo)
-      lines.push(`| Echo throughput (baseline) | ${fmtInt(echo.throughput)} calls/s, p50 ${fmtMs(echo.latency.p50)}, p99 ${fmtMs(echo.latency.p99)} | — | — |`);
-    for (const rpc of ["start", "check"] as const) {
-      const p = find(headline, rpc);
-      if (!p || !echo) continue;
-      const ratio = p.throughput / echo.throughput;
-      lines.push(
-        `| ${RPC_NAMES[rpc]} throughput | ${fmtInt(p.throughput)} calls/s = **${ratio.toFixed(2)} × echo** (p50 ${fmtMs(p.latency.p50)}, p99 ${fmtMs(p.latency.p99)}) | ≥ ${TARGET_RATIO} × echo | ${passFail(ratio >= TARGET_RATIO && p.errors === 0 && throughput!.log.errors === 0)} |`,
-      );
-      const cpuRatio = echo.serverCpuUsPerCall / p.serverCpuUsPerCall;
-      lines.push(
-        `| ${RPC_NAMES[rpc]} capacity by server CPU per call (cross-check) | echo ${echo.serverCpuUsPerCall.toFixed(0)} µs ÷ ${RPC_NAMES[rpc]} ${p.serverCpuUsPerCall.toFixed(0)} µs = ${cpuRatio.toFixed(2)} × echo | ≥ ${TARGET_RATIO} × echo | ${cpuRatio >= TARGET_RATIO ? "(pass)" : "(fail)"} |`,
-      );
-    }
-  }
+  if (throughput) lines.push(...throughputTargetRows(throughput));
   if (timers) {
     lines.push(
-      `| Heap per pending verification | ${fmtInt(timers.bytesPerPending)} B (${fmtBytes(timers.heapPending - timers.heapBefore)} for ${fmtInt(timers.pending)}) | < 2 KiB (${TARGET_BYTES_PER_PENDING} B) | ${passFail(timers.bytesPerPending < TARGET_BYTES_PER_PENDING)} |`,
+      `| Heap per pending verification | ${fmtInt(timers.bytesPerPending)} B (${fmtBytes(timers.heapPending - timers.heapBefore)} for ${fmtInt(timers.pending)}) | ≤ 1.6 KiB (${TARGET_BYTES_PER_PENDING} B) | ${passFail(timers.bytesPerPending <= TARGET_BYTES_PER_PENDING)} |`,
     );
     lines.push(
       `| Timer lateness p99 at ${fmtInt(timers.pending)} pending | ${fmtMs(timers.lateness.p99)} (p50 ${fmtMs(timers.lateness.p50)}, max ${fmtMs(timers.lateness.max)}) | < ${TARGET_LATENESS_P99_MS} ms | ${passFail(timers.lateness.p99 < TARGET_LATENESS_P99_MS && !timers.timedOut && timers.firedDuringCreation === 0 && timers.log.errors === 0)} |`,
     );
   }
   lines.push("");
-  if (headline) {
-    lines.push(
-      `Throughput figures above are with the ${headline} client (${CLIENT_NAMES[headline]}), measured first; ` +
-        "the table below has every client. The cross-check rows divide the server's CPU time per call, which does not depend on the client " +
-        "or on what else the machine is doing as much as throughput does: with the server the bottleneck, throughput ratios converge to them.",
-      "",
-    );
-    const connectEcho = find("connect", "echo");
-    if (connectEcho && connectEcho.count > 0) {
-      const clientUs = ((connectEcho.clientCpuPct / 100) * connectEcho.durationMs * 1000) / connectEcho.count;
-      lines.push(
-        `Why the raw client leads: on this 2-core machine the load client and the server each get about one core, and @connectrpc's Node client spent ` +
-          `${clientUs.toFixed(0)} µs of client CPU per Echo against the server's ${connectEcho.serverCpuUsPerCall.toFixed(0)} µs, so with it the Echo baseline ` +
-          "measures the client, not the server stack, and the ratios come out too kind. The raw client speaks the same Connect protocol (binary, HTTP/2) to the same server path.",
-        "",
-      );
-    }
-  }
   const busiest = phases.reduce((max, p) => Math.max(max, p.otherCpuPct), 0);
   if (busiest > 20) {
     lines.push(
       `> **The machine was not idle:** other processes used up to ${busiest.toFixed(0)}% of a core during the throughput phases ` +
-        `(load average ${loadBefore[0]?.toFixed(1)} at the start). Throughput and latency are depressed and noisy; the server-CPU-per-call cross-check is the steadier figure. Rerun on an idle machine for clean numbers.`,
+        `(load average ${loadBefore[0]?.toFixed(1)} at the start). Throughput and latency are depressed and noisy; the server-CPU-per-call figures are steadier. Rerun on an idle machine for clean numbers.`,
       "",
     );
   }
-
   if (throughput) {
-    lines.push("## Unary throughput and latency", "");
-    lines.push(
-      "| Client | RPC | calls/s | × echo | p50 | p90 | p99 | max | calls | errors | server CPU | server CPU per call | × echo's | client CPU | other CPU |",
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    );
-    for (const p of phases) {
-      const echo = find(p.client, "echo");
-      lines.push(
-        `| ${p.client} | ${RPC_NAMES[p.rpc]} | ${fmtInt(p.throughput)} | ${echo ? (p.throughput / echo.throughput).toFixed(2) : "—"} | ` +
-          `${fmtMs(p.latency.p50)} | ${fmtMs(p.latency.p90)} | ${fmtMs(p.latency.p99)} | ${fmtMs(p.latency.max)} | ${fmtInt(p.count)} | ${p.errors} | ` +
-          `${p.serverCpuPct.toFixed(0)}% | ${p.serverCpuUsPerCall.toFixed(0)} µs | ${echo ? (p.serverCpuUsPerCall / echo.serverCpuUsPerCall).toFixed(2) : "—"} | ` +
-          `${p.clientCpuPct.toFixed(0)}% | ${p.otherCpuPct.toFixed(0)}% |`,
-      );
-    }
-    lines.push("");
-    lines.push(`Clients: ${clients.map((c) => `\`${c}\` = ${CLIENT_NAMES[c]}`).join("; ")}.`);
-    lines.push("");
-    lines.push(
-      "Latency is measured by the client, per call, from issuing the call to its answer, at a fixed concurrency, so it includes queueing " +
-        "(p50 ≈ concurrency ÷ throughput when the server is saturated). CPU columns are % of one core over the measured window: the server process, " +
-        "the load-client process, and everything else on the machine (from os.cpus(); other sessions, the kernel). " +
-        '"Server CPU per call" is the server process\'s CPU time divided by the calls completed. ' +
-        "The load generator is a separate process (bench/load-client.ts) on the same 2-core machine, so a phase is server-bound only when the server is near 100%.",
-    );
-    lines.push("");
+    lines.push(...throughputSection(throughput, settings));
     lines.push(
       "Config: the embedded default's providers, routing and demo rules, with both SMS simulators at `outcome: drop, latency_ms: 0` (accept at once, never a receipt), " +
         "`delivery_window: 10m` and `code_ttl: 30m` (no timer fires during the run), `max_check_attempts: 100`, rate limits raised to 1,000,000+ (still consumed on every call). " +
         `Start uses a new valid US number per call (${fmtInt(throughput.poolSize)} made up front with libphonenumber-js/max isValid) and \`client_ip\`; ` +
         "Check goes round-robin over the verifications the Start phases made, with the wrong code `000000`, so each call does the full HMAC + write + event path; " +
-        "Echo (verify.bench.v1.EchoService) is registered through `extraRoutes` on the same adapter, interceptors and HTTP/2 server.",
+        "Echo (verify.bench.v1.EchoService) is registered through `extraRoutes` on the same server, router and interceptors as the real services.",
     );
     const notes = phases.flatMap((p) => phaseNotes(p));
     if (throughput.log.errors + throughput.log.warnings > 0) {
@@ -342,6 +280,10 @@ async function main(): Promise<void> {
       phases: ["echo", "start", "check"],
       profile: settings.profile,
       log,
+      baselines: ["grpc-js", "connect-node"],
+      rounds: settings.rounds,
+      pin: settings.pin,
+      steadyStartRate: settings.steadyRate,
     });
   }
   if (settings.only !== "throughput") {

@@ -238,14 +238,14 @@ export type Rpc = "echo" | "start" | "check";
  * node:http2 directly; "connect" and "grpc" are @connectrpc/connect's client on
  * its Connect (HTTP/2, binary) or gRPC transport.
  */
-export type ClientKind = "raw" | "connect" | "grpc";
-export const CLIENT_KINDS: readonly ClientKind[] = ["raw", "connect", "grpc"];
+export type ClientKind = "raw-grpc" | "raw" | "connect" | "grpc";
+export const CLIENT_KINDS: readonly ClientKind[] = ["raw-grpc", "raw", "connect", "grpc"];
 
 /** run.ts → load-client.ts */
 export type ClientCommand =
   | { type: "prepare"; poolSize: number }
   | { type: "client"; client: ClientKind; url: string }
-  | { type: "run"; rpc: Rpc; concurrency: number; warmupMs: number; durationMs: number }
+  | { type: "run"; rpc: Rpc; concurrency: number; warmupMs: number; durationMs: number; ratePerSecond?: number }
   | { type: "exit" };
 
 export interface PhaseResult {

@@ -79,24 +79,23 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
   const shutdown = new AbortController();
   const draining = { now: false };
-  server.serve(
-    buildHandler({
-      ...parts,
-      config,
-      logger,
-      service: parts.verification.service,
-      router: parts.routing.router,
-      scorer: parts.routing.scorer,
-      fraud: parts.verification.fraud,
-      adapters: parts.providers.adapters,
-      gateway: parts.providers.gateway,
-      publicUrl,
-      shutdown: shutdown.signal,
-      isServing: async () => !draining.now && (await store.ready()),
-      extraRoutes: options.extraRoutes,
-      extraFiles: options.extraFiles,
-    }),
-  );
+  const handlers = buildHandler({
+    ...parts,
+    config,
+    logger,
+    service: parts.verification.service,
+    router: parts.routing.router,
+    scorer: parts.routing.scorer,
+    fraud: parts.verification.fraud,
+    adapters: parts.providers.adapters,
+    gateway: parts.providers.gateway,
+    publicUrl,
+    shutdown: shutdown.signal,
+    isServing: async () => !draining.now && (await store.ready()),
+    extraRoutes: options.extraRoutes,
+    extraFiles: options.extraFiles,
+  });
+  server.serve({ request: handlers.request, stream: handlers.grpcStream });
   const { providers, routing, verification } = parts;
   verification.timers.start();
   routing.scoreSync?.start();

@@ -1,7 +1,8 @@
 import type http from "node:http";
 import http2 from "node:http2";
 
-type Response = http.ServerResponse | http2.Http2ServerResponse;
+/** A compatibility-layer response, or a raw HTTP/2 stream (the gRPC path writes on those). */
+type Response = http.ServerResponse | http2.Http2ServerResponse | http2.ServerHttp2Stream;
 
 export interface ResponseBounds {
   /** Unread bytes a response may hold; a write that finds more cuts the stream. */
@@ -23,9 +24,10 @@ const { NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
  * over and everything unread sits in the response, where it is counted
  * ("unread": not yet taken by the client's flow-control window, or by the
  * socket on HTTP/1.1). The stream is cut
- * - when a write finds more than `maxBytes` unread: the check runs before
- *   each write, on what earlier writes left, so one large message (a unary
- *   answer) is never cut by its own size;
+ * - when a write finds more than `maxBytes` unread besides the previous
+ *   write: the check runs before each write, so one large message (a unary
+ *   answer) is never cut by its own size, and a client that reads is not
+ *   cut for the one message its flow-control window is still taking in;
  * - when unread bytes have waited `stallMs` without the client taking any,
  *   which also ends a stream whose last bytes (or trailers) a client never
  *   reads, below the size bound.
@@ -37,8 +39,9 @@ const { NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
  */
 export function boundResponseBuffer(response: Response, bounds: ResponseBounds): void {
   const write = response.write.bind(response) as (...args: unknown[]) => boolean;
-  const unread = "stream" in response ? () => response.stream.bufferSize : () => response.writableLength;
+  const unread = unreadOf(response);
   let written = 0;
+  let previous = 0;
   let stall: NodeJS.Timeout | undefined;
   let deliveredAtArming = 0;
   const delivered = () => written - unread();
@@ -55,11 +58,12 @@ export function boundResponseBuffer(response: Response, bounds: ResponseBounds):
   response.once("close", () => clearTimeout(stall));
   response.write = ((...args: unknown[]) => {
     if (response.destroyed || response.writableEnded) return write(...args);
-    if (unread() > bounds.maxBytes) {
+    if (unread() - previous > bounds.maxBytes) {
       cut(response);
       return write(...args);
     }
-    written += byteLength(args[0]);
+    previous = byteLength(args[0]);
+    written += previous;
     write(...args);
     watchForStall();
     return true;
@@ -71,10 +75,14 @@ function byteLength(chunk: unknown): number {
   return chunk instanceof Uint8Array ? chunk.byteLength : 0;
 }
 
+function unreadOf(response: Response): () => number {
+  if (response instanceof http2.Http2ServerResponse) return () => response.stream.bufferSize;
+  if ("bufferSize" in response) return () => response.bufferSize;
+  return () => response.writableLength;
+}
+
 function cut(response: Response): void {
-  if ("stream" in response) {
-    response.stream.close(NGHTTP2_ENHANCE_YOUR_CALM);
-  } else {
-    response.socket?.destroy();
-  }
+  if (response instanceof http2.Http2ServerResponse) response.stream.close(NGHTTP2_ENHANCE_YOUR_CALM);
+  else if ("bufferSize" in response) response.close(NGHTTP2_ENHANCE_YOUR_CALM);
+  else response.socket?.destroy();
 }

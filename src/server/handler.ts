@@ -21,9 +21,8 @@ import type { VerificationService } from "../service/verification-service.js";
 import type { AppTelemetry } from "../telemetry/app-telemetry.js";
 import type { Logger, ReceiptInbox } from "../verification/ports.js";
 import { createWebhookRoute } from "../webhooks/webhook-route.js";
-import type { RequestHandler } from "./http-server.js";
 import { createPlainRoutes } from "./plain-routes.js";
-import { createRpcHandler } from "./rpc-handler.js";
+import { createRpcHandler, type RpcHandlers } from "./rpc-handler.js";
 
 const SERVED = ["verify.v1.VerificationService", "verify.admin.v1.AdminService", "grpc.health.v1.Health"];
 
@@ -47,13 +46,13 @@ export interface HandlerDeps {
 }
 
 /** Everything the port answers: the RPC services over every protocol, then plain routes (probes, webhooks, metrics, outbox). */
-export function buildHandler(deps: HandlerDeps): RequestHandler {
+export function buildHandler(deps: HandlerDeps): RpcHandlers {
   const { config, logger, observability } = deps;
   const extraFiles = deps.extraFiles ?? [];
   return createRpcHandler({
     logger,
     // The peer address, for per-IP limits when a request carries no client_ip.
-    contextValues: (request) => createContextValues().set(peerAddressKey, request.socket.remoteAddress),
+    contextValues: (peerAddress) => createContextValues().set(peerAddressKey, peerAddress),
     routes: (router) => {
       registerVerificationHandlers(router, deps.service, deps.shutdown, clientAddressPolicy(config));
       registerHealth(router, { services: SERVED, isServing: deps.isServing, shutdown: deps.shutdown });

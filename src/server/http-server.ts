@@ -3,6 +3,7 @@ import http2 from "node:http2";
 import net from "node:net";
 import type { Config } from "../config/schema.js";
 import { boundResponseBuffer } from "./backpressure.js";
+import type { StreamHandler } from "./grpc-path.js";
 import { createTlsRouter, type ProtocolServers, routeByPreface } from "./connection-router.js";
 import { guardSession, http2ServerOptions } from "./http2-session-guard.js";
 
@@ -17,8 +18,12 @@ export interface ListeningServer {
   readonly host: string;
   /** "https" when `server.tls` is set, else "http". */
   readonly scheme: "http" | "https";
-  /** Starts answering with `handler`; connections that arrive before are refused. */
-  serve(handler: RequestHandler): void;
+  /**
+   * Starts answering with `handlers`; connections that arrive before are
+   * refused. HTTP/2 streams are offered to `stream` first (the lean gRPC
+   * path); what it declines, and all of HTTP/1.1, goes to `request`.
+   */
+  serve(handlers: { request: RequestHandler; stream?: StreamHandler }): void;
   /**
    * Stops accepting, lets in-flight requests finish (HTTP/2 clients get
    * GOAWAY), and after `graceMs` closes whatever is left.
@@ -48,6 +53,7 @@ const REQUEST_TIMEOUT_MS = 300_000;
 export async function listen(port: number, host: string, limits: ServerLimits): Promise<ListeningServer> {
   // Bound before the app is built, so the app knows its own address (port 0 picks one); it serves once built.
   let serving: RequestHandler | undefined;
+  let servingStreams: StreamHandler | undefined;
   const inFlight = new InFlight();
   const dispatch: RequestHandler = (request, response) => {
     // Node announces HTTP/2 streams after it has parsed a whole read, so a
@@ -59,6 +65,15 @@ export async function listen(port: number, host: string, limits: ServerLimits): 
     serving!(request, response);
   };
   const servers = createProtocolServers(limits, dispatch);
+  offerStreamsFirst(servers.h2, (stream, headers) => {
+    if (!servingStreams) return false;
+    // A stream reset in the same read as its headers (rapid reset): no one waits for its answer.
+    if (stream.destroyed) return true;
+    if (!servingStreams(stream, headers)) return false;
+    inFlight.track(stream);
+    boundResponseBuffer(stream, { maxBytes: limits.max_buffered_bytes, stallMs: limits.idle_timeout });
+    return true;
+  });
   const sessions = guardSessions(servers.h2, limits);
   const secure = limits.tls ? createTlsRouter(limits.tls, servers) : undefined;
 
@@ -83,8 +98,9 @@ export async function listen(port: number, host: string, limits: ServerLimits): 
     // What the socket is bound to ("localhost" is resolved to 127.0.0.1 or ::1), for log lines and URLs.
     host: address.address,
     scheme: secure ? "https" : "http",
-    serve(next) {
-      serving = next;
+    serve(handlers) {
+      servingStreams = handlers.stream;
+      serving = handlers.request;
     },
     async close(graceMs: number) {
       const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
@@ -118,6 +134,22 @@ function createProtocolServers(limits: ServerLimits, dispatch: RequestHandler): 
   h1.emit("listening");
   const h2 = http2.createServer(http2ServerOptions(limits.http2), dispatch);
   return { h1, h2, headersTimeoutMs };
+}
+
+/**
+ * Node's HTTP/2 server turns each stream into a compatibility-layer request
+ * in a 'stream' listener it adds with the 'request' listener. That listener
+ * is taken out and called only for the streams `first` declines, so a stream
+ * `first` answers never gets a request object (which would answer it a
+ * second time).
+ */
+function offerStreamsFirst(h2: http2.Http2Server, first: StreamHandler): void {
+  const compat = h2.listeners("stream") as ((...args: unknown[]) => void)[];
+  h2.removeAllListeners("stream");
+  h2.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, ...rest: unknown[]) => {
+    if (first(stream, headers)) return;
+    for (const listener of compat) listener.call(h2, stream, headers, ...rest);
+  });
 }
 
 /** Holds every HTTP/2 session to its limits, and keeps the open ones for close(). */

@@ -7,7 +7,10 @@ import {
   createConnectRouter,
   createContextKey,
   createContextValues,
+  createMethodImplSpec,
+  createServiceImplSpec,
   type Interceptor,
+  type MethodImplSpec,
 } from "@connectrpc/connect";
 import {
   type Compression,
@@ -23,6 +26,7 @@ import { findTrailerError, setTrailerStatus } from "@connectrpc/connect/protocol
 import { trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { Logger } from "../verification/ports.js";
+import { createGrpcPath, type StreamHandler } from "./grpc-path.js";
 import type { RequestHandler } from "./http-server.js";
 
 export interface RpcHandlerOptions {
@@ -33,8 +37,8 @@ export interface RpcHandlerOptions {
   fallback?: RequestHandler;
   /** Where a failure to write an answer is reported (the client has already gone or the socket broke). */
   logger?: Logger;
-  /** Called once per request; each call must return a new ContextValues. */
-  contextValues?: (request: Parameters<RequestHandler>[0]) => ContextValues;
+  /** Called once per request with the peer's address; each call must return a new ContextValues. */
+  contextValues?: (peerAddress: string | undefined) => ContextValues;
 }
 
 /**
@@ -45,13 +49,14 @@ export interface RpcHandlerOptions {
  * protobuf JSON spec says (unknown fields and enum names are refused) and
  * written with every field, defaults included.
  *
- * A faster path for one protocol can be put in front of `paths.get` without
- * touching the rest; it owes clients the same answer for undecodable input.
+ * `grpcStream` is the lean path for plain gRPC (grpc-path.ts), given HTTP/2
+ * streams before Node's compatibility layer makes requests of them; what it
+ * declines reaches `request` like everything else.
  *
  * @example
- * http2.createServer(createRpcHandler({ routes: (router) => router.service(VerificationService, impl) }));
+ * const { request, grpcStream } = createRpcHandler({ routes: (router) => router.service(VerificationService, impl) });
  */
-export function createRpcHandler(options: RpcHandlerOptions): RequestHandler {
+export function createRpcHandler(options: RpcHandlerOptions): RpcHandlers {
   const acceptCompression = [compressionGzip, compressionBrotli];
   const router = createConnectRouter({
     acceptCompression,
@@ -62,13 +67,19 @@ export function createRpcHandler(options: RpcHandlerOptions): RequestHandler {
     jsonOptions: { ignoreUnknownFields: false, alwaysEmitImplicit: true },
     interceptors: [markDecoded, ...(options.interceptors ?? [])],
   });
-  options.routes(router);
+  const specs = recordSpecs(router, options.routes, options.readMaxBytes);
   const paths = new Map<string, UniversalHandler>();
   for (const handler of router.handlers) {
     paths.set(handler.requestPath, answerUndecodable(handler, acceptCompression));
   }
   const fallback = options.fallback ?? notFound;
-  return (request, response) => {
+  const grpcStream = createGrpcPath({
+    specs,
+    interceptors: options.interceptors ?? [],
+    contextValues: (stream) => options.contextValues?.(stream.session?.socket?.remoteAddress) ?? createContextValues(),
+    logger: options.logger,
+  });
+  const request: RequestHandler = (request, response) => {
     const handler = paths.get(request.url?.split("?", 2)[0] ?? "");
     if (!handler) {
       // An RPC to a method not served: an empty 404, which every protocol's client reads as UNIMPLEMENTED
@@ -84,7 +95,7 @@ export function createRpcHandler(options: RpcHandlerOptions): RequestHandler {
     // Throws on a request with no authority (HTTP/1.0 without Host); inside a request listener that would end the process.
     let universalRequest: ReturnType<typeof universalRequestFromNodeRequest>;
     try {
-      universalRequest = universalRequestFromNodeRequest(request, response, undefined, options.contextValues?.(request));
+      universalRequest = universalRequestFromNodeRequest(request, response, undefined, options.contextValues?.(request.socket?.remoteAddress));
     } catch {
       response.statusCode = 400;
       response.end();
@@ -99,6 +110,46 @@ export function createRpcHandler(options: RpcHandlerOptions): RequestHandler {
         options.logger?.error({ err: reason, procedure: handler.requestPath }, "writing an RPC's answer failed");
       });
   };
+  return { request, grpcStream };
+}
+
+export interface RpcHandlers {
+  /** Every protocol, through Node's compatibility layer. */
+  request: RequestHandler;
+  /** Plain gRPC on the HTTP/2 stream API; false when it leaves a stream to `request`. */
+  grpcStream: StreamHandler;
+}
+
+/**
+ * Registers the routes, keeping each method's implementation and read limit by
+ * path for the gRPC path. A method registered with any option other than
+ * `readMaxBytes` and `jsonOptions` is left to the general path, which knows them all.
+ */
+function recordSpecs(router: ConnectRouter, routes: (router: ConnectRouter) => void, readMaxBytes = 0xffffffff) {
+  const specs = new Map<string, { spec: MethodImplSpec; readMaxBytes: number }>();
+  const keep = (spec: MethodImplSpec, handlerOptions: Record<string, unknown> | undefined) => {
+    const own = Object.keys(handlerOptions ?? {}).filter((key) => key !== "readMaxBytes" && key !== "jsonOptions");
+    if (own.length > 0) return;
+    const limit = (handlerOptions?.readMaxBytes as number | undefined) ?? readMaxBytes;
+    specs.set(`/${spec.method.parent.typeName}/${spec.method.name}`, { spec, readMaxBytes: limit });
+  };
+  const recording: ConnectRouter = {
+    get handlers() {
+      return router.handlers;
+    },
+    service(service, implementation, handlerOptions) {
+      router.service(service, implementation, handlerOptions);
+      for (const spec of Object.values(createServiceImplSpec(service, implementation).methods)) keep(spec, handlerOptions);
+      return this;
+    },
+    rpc(method, implementation, handlerOptions) {
+      router.rpc(method, implementation, handlerOptions);
+      keep(createMethodImplSpec(method, implementation), handlerOptions);
+      return this;
+    },
+  };
+  routes(recording);
+  return specs;
 }
 
 /** gRPC and gRPC-Web by content type, Connect streaming by content type, Connect unary by its protocol-version header. */
