@@ -24,10 +24,11 @@ const { NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
  * over and everything unread sits in the response, where it is counted
  * ("unread": not yet taken by the client's flow-control window, or by the
  * socket on HTTP/1.1). The stream is cut
- * - when a write finds more than `maxBytes` unread besides the previous
- *   write: the check runs before each write, so one large message (a unary
- *   answer) is never cut by its own size, and a client that reads is not
- *   cut for the one message its flow-control window is still taking in;
+ * - when a write finds more than `maxBytes` unread besides the largest
+ *   single write so far: the check runs before each write, so one large
+ *   message (a unary answer) is never cut by its own size, and a client that
+ *   reads is not cut for the one message its flow-control window is still
+ *   taking in (what is held stays under `maxBytes` plus one message);
  * - when unread bytes have waited `stallMs` without the client taking any,
  *   which also ends a stream whose last bytes (or trailers) a client never
  *   reads, below the size bound.
@@ -41,7 +42,7 @@ export function boundResponseBuffer(response: Response, bounds: ResponseBounds):
   const write = response.write.bind(response) as (...args: unknown[]) => boolean;
   const unread = unreadOf(response);
   let written = 0;
-  let previous = 0;
+  let largest = 0;
   let stall: NodeJS.Timeout | undefined;
   let deliveredAtArming = 0;
   const delivered = () => written - unread();
@@ -58,12 +59,13 @@ export function boundResponseBuffer(response: Response, bounds: ResponseBounds):
   response.once("close", () => clearTimeout(stall));
   response.write = ((...args: unknown[]) => {
     if (response.destroyed || response.writableEnded) return write(...args);
-    if (unread() - previous > bounds.maxBytes) {
+    if (unread() - largest > bounds.maxBytes) {
       cut(response);
       return write(...args);
     }
-    previous = byteLength(args[0]);
-    written += previous;
+    const size = byteLength(args[0]);
+    largest = Math.max(largest, size);
+    written += size;
     write(...args);
     watchForStall();
     return true;
@@ -75,9 +77,13 @@ function byteLength(chunk: unknown): number {
   return chunk instanceof Uint8Array ? chunk.byteLength : 0;
 }
 
+/**
+ * What is written and not yet sent. On HTTP/2 that is the stream's
+ * writableLength: a chunk stays in it until nghttp2 has sent it. (`bufferSize`
+ * would count a chunk twice while nghttp2 holds it for want of window.)
+ */
 function unreadOf(response: Response): () => number {
-  if (response instanceof http2.Http2ServerResponse) return () => response.stream.bufferSize;
-  if ("bufferSize" in response) return () => response.bufferSize;
+  if (response instanceof http2.Http2ServerResponse) return () => response.stream.writableLength;
   return () => response.writableLength;
 }
 

@@ -105,10 +105,13 @@ class Call {
     this.#spec = spec;
     const timeout = parseTimeout(headerText(headers["grpc-timeout"]) ?? null, Number.MAX_SAFE_INTEGER);
     this.#timeoutError = timeout.error;
-    const deadlineAt = timeout.timeoutMs === undefined ? undefined : Date.now() + timeout.timeoutMs;
+    // Whole milliseconds, as connect's own contexts keep them (grpc-timeout may be in µs or ns).
+    const deadlineAt = timeout.timeoutMs === undefined ? undefined : Math.trunc(Date.now() + timeout.timeoutMs);
     if (timeout.timeoutMs !== undefined) {
       this.#deadline = setTimeout(() => this.#abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), timeout.timeoutMs);
     }
+    // A reset stream emits 'error' (unhandled, it would end the process) and then 'close', where it is handled.
+    stream.on("error", ignore);
     // The client went away (RST_STREAM, a closed connection) before the answer was complete.
     stream.once("close", () => {
       if (!this.#ended) this.#abort(new ConnectError("the client went away", Code.Canceled));
@@ -133,12 +136,16 @@ class Call {
     if (this.#timeoutError) throw this.#timeoutError;
     const body = await readBody(this.#stream, readMaxBytes + HEADER);
     const input = this.#spec.method.input as DescMessage;
-    if (body.byteLength < HEADER) throw undecodable(input, body.byteLength === 0 ? "no message" : "an incomplete envelope");
+    // A unary or server-streaming call sends exactly one message; gRPC answers any other count UNIMPLEMENTED.
+    if (body.byteLength === 0) throw new ConnectError(`${this.#spec.method.name} takes exactly one request message, and none was sent`, Code.Unimplemented);
+    if (body.byteLength < HEADER) throw undecodable(input, "an incomplete envelope");
     const flags = body[0]!;
     const length = body.readUInt32BE(1);
     if (flags & 1) throw undecodable(input, "a message flagged compressed without a grpc-encoding");
     if (length > readMaxBytes) throw new ConnectError(`message size ${length} is larger than the limit of ${readMaxBytes} bytes`, Code.ResourceExhausted);
-    if (body.byteLength !== HEADER + length) throw undecodable(input, body.byteLength < HEADER + length ? "an incomplete envelope" : "more than one message");
+    if (body.byteLength < HEADER + length) throw undecodable(input, "an incomplete envelope");
+    if (body.byteLength > HEADER + length)
+      throw new ConnectError(`${this.#spec.method.name} takes exactly one request message, and more were sent`, Code.Unimplemented);
     try {
       return fromBinary(input, body.subarray(HEADER));
     } catch (error) {
@@ -184,6 +191,8 @@ class Call {
   }
 }
 
+function ignore(): void {}
+
 function envelope(schema: DescMessage, message: Message): Buffer {
   const bytes = toBinary(schema, message);
   const framed = Buffer.allocUnsafe(HEADER + bytes.byteLength);
@@ -202,20 +211,30 @@ function readBody(stream: http2.ServerHttp2Stream, limit: number): Promise<Buffe
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const settle = (error: ConnectError | undefined) => {
+      stream.off("data", onData);
+      stream.off("end", onEnd);
+      stream.off("close", onClose);
+      stream.off("error", onError);
+      if (error) reject(error);
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
     const onData = (chunk: Buffer) => {
       size += chunk.byteLength;
-      if (size > limit) {
-        stream.off("data", onData);
+      if (size <= limit) chunks.push(chunk);
+      else {
         stream.pause();
-        reject(new ConnectError(`the request is larger than the limit of ${limit - HEADER} bytes`, Code.ResourceExhausted));
-        return;
+        settle(new ConnectError(`the request is larger than the limit of ${limit - HEADER} bytes`, Code.ResourceExhausted));
       }
-      chunks.push(chunk);
     };
+    const onEnd = () => settle(undefined);
+    // Errors are made only when needed: a ConnectError captures a stack trace, too dear for every call.
+    const onClose = () => settle(new ConnectError("the client went away", Code.Canceled));
+    const onError = (error: Error) => settle(new ConnectError("the request stream failed", Code.Canceled, undefined, undefined, error));
     stream.on("data", onData);
-    stream.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    stream.once("close", () => reject(new ConnectError("the client went away", Code.Canceled)));
-    stream.once("error", (error) => reject(new ConnectError("the request stream failed", Code.Canceled, undefined, undefined, error)));
+    stream.once("end", onEnd);
+    stream.once("close", onClose);
+    stream.once("error", onError);
   });
 }
 

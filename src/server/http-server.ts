@@ -3,8 +3,8 @@ import http2 from "node:http2";
 import net from "node:net";
 import type { Config } from "../config/schema.js";
 import { boundResponseBuffer } from "./backpressure.js";
-import type { StreamHandler } from "./grpc-path.js";
 import { createTlsRouter, type ProtocolServers, routeByPreface } from "./connection-router.js";
+import type { StreamHandler } from "./grpc-path.js";
 import { guardSession, http2ServerOptions } from "./http2-session-guard.js";
 
 export type RequestHandler = (request: http.IncomingMessage | http2.Http2ServerRequest, response: http.ServerResponse | http2.Http2ServerResponse) => void;
@@ -106,7 +106,12 @@ export async function listen(port: number, host: string, limits: ServerLimits): 
       const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
       for (const session of sessions) session.close();
       servers.h1.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
       await inFlight.drained(graceMs);
+      // A stream counts as closed once its last frames (an answer's trailers) are queued, not sent, and
+      // destroying the session at once can cut those off (clients read CANCELED). A closed session ends
+      // itself, flushing first, after its last stream: it gets a moment for that before it is destroyed.
+      await allClosed(sessions, Math.min(SESSION_FLUSH_MS, deadline - Date.now()));
       for (const session of sessions) session.destroy();
       for (const socket of sockets) socket.destroy();
       // Stops the HTTP/1.1 server's timeout checks (it never listened itself, so there is nothing else to close).
@@ -181,6 +186,18 @@ class InFlight {
     if (this.#count === 0) return;
     await Promise.race([new Promise<void>((resolve) => (this.#drained = resolve)), new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref())]);
   }
+}
+
+/** How long sessions may take to end by themselves once no request is in flight. */
+const SESSION_FLUSH_MS = 250;
+
+/** Resolves when every session has closed, or after `ms`. */
+async function allClosed(sessions: ReadonlySet<http2.ServerHttp2Session>, ms: number): Promise<void> {
+  const closing = [...sessions].filter((session) => !session.destroyed).map((session) => new Promise((resolve) => session.once("close", resolve)));
+  if (closing.length === 0 || ms <= 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(closing), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function bind(server: net.Server, port: number, host: string): Promise<void> {

@@ -4,8 +4,8 @@
  * test/conformance/server.ts (the suite's ConformanceService on startApp's
  * one-port server) and drives it with its reference clients (connect-go, and
  * grpc-go for gRPC) over every protocol, codec, compression and HTTP version
- * config.yaml claims. Cases in known-failing.txt must fail, those in
- * known-flaky.txt may; any other failure fails this test.
+ * config.yaml claims. Cases in known-failing.txt must fail; any other
+ * failure fails this test.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -72,8 +72,6 @@ it("passes the Connect conformance suite on verifyd's serving stack", { timeout:
     "test/conformance/config.yaml",
     "--known-failing",
     "@test/conformance/known-failing.txt",
-    "--known-flaky",
-    "@test/conformance/known-flaky.txt",
     "--max-servers",
     "2",
     "--parallel",
@@ -91,7 +89,7 @@ it("passes the Connect conformance suite on verifyd's serving stack", { timeout:
   expect(summary, `no summary from the runner (exit ${code}):\n${output.slice(-4_000)}`).toBeDefined();
   console.log(
     `conformance: ${summary!.passed} of ${summary!.total} cases passed, ${summary!.failedAsExpected} known failures ` +
-      `(known-failing.txt, known-flaky.txt), in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+      `(known-failing.txt), in ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
   expect(summary!.failed, report).toBe(0);
   expect(code, report).toBe(0);

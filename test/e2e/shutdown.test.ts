@@ -20,7 +20,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-test("closing the app ends open Watch streams with UNAVAILABLE, over Connect on HTTP/1.1 and HTTP/2 and over grpc-js", async () => {
+test("closing the app ends open Watch streams with UNAVAILABLE, over Connect on HTTP/1.1 and HTTP/2, gRPC-Web, and gRPC (connect-node's and grpc-js's clients)", async () => {
   server = await startTestServer({ config: E2E_SCENARIO });
   const phoneNumber = "+12025550600";
   const { verification } = await server.connectH2.start({ phoneNumber });
@@ -28,6 +28,8 @@ test("closing the app ends open Watch streams with UNAVAILABLE, over Connect on 
   const watches = [
     WatchRecorder.connect(server.connectH1.watch({ verificationId })),
     WatchRecorder.connect(server.connectH2.watch({ verificationId })),
+    WatchRecorder.connect(server.grpcWeb.watch({ verificationId })),
+    WatchRecorder.connect(server.grpc.watch({ verificationId })),
     WatchRecorder.grpcJs(server.grpcJs.serverStream(VerificationService.method.watch, { verificationId })),
   ];
   for (const watch of watches) await watch.waitFor(EventType.SNAPSHOT);
