@@ -1,18 +1,21 @@
 // Builds dist/ from src/ and gen/ with the TypeScript compiler (tsconfig.build.json):
-// dist/src/main.js is the `verifyd` command. Plain JavaScript, so it runs where
-// nothing can run TypeScript yet.
+// dist/src/main.js is the `verifyd` command; and the operator console (console/)
+// with esbuild into dist/console (scripts/build-console.mjs). Plain JavaScript, so
+// it runs where nothing can run TypeScript yet.
 //
 //   node scripts/build.mjs             npm run build: clean, type-check and compile; fails on a type error
 //   node scripts/build.mjs --prepare   npm's prepare (npm install, npm ci, also with --omit=dev): clean and
 //                                      compile without type-checking (--noCheck): type declarations are
 //                                      devDependencies, and checking is `npm run typecheck`'s job (npm test);
 //                                      without the compiler installed (--omit=optional) it only says so,
-//                                      and installing goes on
+//                                      and installing goes on; so does the console's build, whose
+//                                      bundler and libraries are devDependencies
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildConsole } from "./build-console.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const prepare = process.argv.includes("--prepare");
@@ -37,4 +40,14 @@ const result = spawnSync(process.execPath, args, { cwd: root, stdio: "inherit" }
 if (result.status !== 0) {
   console.error("verifyd: the build failed (see above)");
   process.exit(result.status ?? 1);
+}
+
+try {
+  await buildConsole({ outdir: join(root, "dist", "console") });
+} catch (error) {
+  if (!prepare || error?.code !== "ERR_MODULE_NOT_FOUND") {
+    console.error("verifyd: the console's build failed:", error);
+    process.exit(1);
+  }
+  console.warn("verifyd: the console was not built (its bundler, esbuild, is a devDependency): /console/ answers 404");
 }

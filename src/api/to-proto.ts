@@ -32,6 +32,15 @@ const STATUS_TO_PROTO: Record<domain.VerificationStatus, VerificationStatus> = {
   canceled: VerificationStatus.CANCELED,
 };
 
+const STATUS_FROM_PROTO: ReadonlyMap<VerificationStatus, domain.VerificationStatus> = new Map(
+  Object.entries(STATUS_TO_PROTO).map(([status, proto]) => [proto, status as domain.VerificationStatus]),
+);
+
+/** undefined for UNSPECIFIED and numbers the enum does not name. */
+export function statusFromProto(status: VerificationStatus): domain.VerificationStatus | undefined {
+  return STATUS_FROM_PROTO.get(status);
+}
+
 const ATTEMPT_STATUS_TO_PROTO: Record<domain.AttemptStatus, AttemptStatus> = {
   sending: AttemptStatus.SENDING,
   rejected: AttemptStatus.REJECTED,

@@ -10,6 +10,7 @@ server: { port: 8080, host: 127.0.0.1 }
 store: { type: memory }
 policy: { code_length: 6, code_ttl: 10m, delivery_window: 30s, max_check_attempts: 5, resend_min_interval: 30s, auto_escalate: false }
 rate_limits: { per_phone: { limit: 5, window: 10m }, per_ip: { limit: 50, window: 10m } }
+console: { enabled: true, refresh_interval: 5s }   # the operator console at /console/
 providers:
   - name: sim-a
     type: simulator

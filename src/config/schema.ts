@@ -4,6 +4,7 @@ import { PROVIDER_CONFIG_SCHEMAS } from "../providers/catalog.js";
 import { duration } from "../schema/zod-types.js";
 import { storeModule } from "../store/catalog.js";
 import { storeSchema } from "../store/config.js";
+import { consoleSchema } from "./sections/console.js";
 import { rateLimitsSchema } from "./sections/rate-limits.js";
 import { serverSchema } from "./sections/server.js";
 
@@ -110,6 +111,8 @@ export const configSchema = z
         token: z.string().min(16, "admin.token must be at least 16 characters").optional(),
       })
       .default({}),
+    /** The operator console at /console/ and how often its live views refresh. */
+    console: consoleSchema,
     /** The fraud guard: geo permissions, number types, prefix velocity, the conversion guard (src/fraud/config.ts). */
     fraud: fraudSchema,
     /** Numbers that are never sent to and approve a fixed code: for app-store review and QA. */

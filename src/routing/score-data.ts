@@ -105,6 +105,46 @@ export interface ProviderStats {
   score: number | undefined;
 }
 
+/** One bucket of a series as the console charts it (ProviderStats.history). */
+export interface StatsPoint {
+  /** ms since the epoch. */
+  bucketStart: number;
+  /** Sends the provider accepted or rejected in the bucket. */
+  sends: number;
+  /** delivered ÷ (delivered + undelivered) of the receipts counted in the bucket; undefined without any. */
+  deliveryRate: number | undefined;
+  /** The score of the window's buckets up to this one's end; undefined below min_samples. */
+  score: number | undefined;
+}
+
+/** Adds `source`'s counts into `target`. */
+export function addCounts(target: Bucket, source: Bucket): void {
+  target.accepted += source.accepted;
+  target.rejected += source.rejected;
+  target.delivered += source.delivered;
+  target.undelivered += source.undelivered;
+  target.verified += source.verified;
+  target.spend += source.spend;
+  target.breakerOpens += source.breakerOpens;
+  for (let i = 0; i < target.ttd.length; i++) target.ttd[i]! += source.ttd[i]!;
+}
+
+/** The rates a score is made of, from summed counts; `median` is medianOf(totals.ttd), passed in as callers need it too. */
+export function ratesOf(totals: Bucket, median: number | undefined, settings: ScoringSettings) {
+  const { accepted, rejected, delivered, verified } = totals;
+  const ratio = (a: number, b: number) => (b > 0 ? Math.min(1, a / b) : 0);
+  const deliveryRate = ratio(delivered, accepted);
+  const completionRate = ratio(verified, accepted);
+  const acceptanceRate = ratio(accepted, accepted + rejected);
+  const { weights, speedReferenceMs, minSamples } = settings;
+  const speed = median === undefined ? 0 : speedReferenceMs / (speedReferenceMs + median);
+  const score =
+    accepted < minSamples
+      ? undefined
+      : weights.completion * completionRate + weights.delivery * deliveryRate + weights.speed * speed + weights.acceptance * acceptanceRate;
+  return { deliveryRate, completionRate, acceptanceRate, score };
+}
+
 export function isEmpty(bucket: Bucket): boolean {
   return bucket.accepted + bucket.rejected + bucket.delivered + bucket.undelivered + bucket.verified + bucket.breakerOpens === 0 && bucket.spend === 0;
 }

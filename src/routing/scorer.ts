@@ -1,7 +1,20 @@
 import type { Channel } from "../verification/model.js";
-import { Bucket, emptyStats, isEmpty, medianOf, type ProviderStats, type ScoringSettings, type SeriesBucket, seriesKey, ttdBin } from "./score-data.js";
+import {
+  addCounts,
+  Bucket,
+  emptyStats,
+  isEmpty,
+  medianOf,
+  type ProviderStats,
+  ratesOf,
+  type ScoringSettings,
+  type SeriesBucket,
+  type StatsPoint,
+  seriesKey,
+  ttdBin,
+} from "./score-data.js";
 
-export { type BucketCounts, DEFAULT_SCORING, type ProviderStats, type ScoringSettings, type SeriesBucket, TTD_BINS } from "./score-data.js";
+export { type BucketCounts, DEFAULT_SCORING, type ProviderStats, type ScoringSettings, type SeriesBucket, type StatsPoint, TTD_BINS } from "./score-data.js";
 
 interface Series {
   provider: string;
@@ -109,6 +122,35 @@ export class Scorer {
     return bestPeerScore > 0 && stats.score < this.settings.demoteRelative * bestPeerScore;
   }
 
+  /**
+   * The window bucket by bucket, oldest first, one point per bucket (empty
+   * ones included), each scored on the window's buckets up to its own end:
+   * the last point's score is stats()'s. Computed on each call, for the admin
+   * API only; route decisions read stats().
+   */
+  history(provider: string, country: string, channel: Channel): StatsPoint[] {
+    const series = this.#byCountry.get(country)?.get(channel)?.get(provider);
+    const now = this.#now();
+    const current = now - (now % this.#bucketMs);
+    const count = this.settings.buckets;
+    const totals = new Bucket();
+    const points: StatsPoint[] = [];
+    for (let back = count - 1; back >= 0; back--) {
+      const bucketStart = current - back * this.#bucketMs;
+      const slot = series?.ring[Math.floor(bucketStart / this.#bucketMs) % count];
+      const bucket = slot && slot.start === bucketStart ? slot : undefined;
+      if (bucket) addCounts(totals, bucket);
+      const outcomes = bucket ? bucket.delivered + bucket.undelivered : 0;
+      points.push({
+        bucketStart,
+        sends: bucket ? bucket.accepted + bucket.rejected : 0,
+        deliveryRate: outcomes > 0 ? bucket!.delivered / outcomes : undefined,
+        score: ratesOf(totals, medianOf(totals.ttd), this.settings).score,
+      });
+    }
+    return points;
+  }
+
   /** A copy of every bucket still in the window, empty ones left out. */
   buckets(): SeriesBucket[] {
     const oldest = this.#now() - this.settings.windowMs;
@@ -156,45 +198,25 @@ export class Scorer {
   #compute(series: Series, now: number): ProviderStats {
     const oldest = now - this.settings.windowMs;
     const totals = new Bucket();
-    for (const bucket of series.ring) {
-      if (bucket.start <= oldest) continue;
-      totals.accepted += bucket.accepted;
-      totals.rejected += bucket.rejected;
-      totals.delivered += bucket.delivered;
-      totals.undelivered += bucket.undelivered;
-      totals.verified += bucket.verified;
-      totals.spend += bucket.spend;
-      totals.breakerOpens += bucket.breakerOpens;
-      for (let i = 0; i < totals.ttd.length; i++) totals.ttd[i]! += bucket.ttd[i]!;
-    }
-    const { accepted, rejected, delivered, verified } = totals;
-    const ratio = (a: number, b: number) => (b > 0 ? Math.min(1, a / b) : 0);
+    for (const bucket of series.ring) if (bucket.start > oldest) addCounts(totals, bucket);
     const median = medianOf(totals.ttd);
-    const deliveryRate = ratio(delivered, accepted);
-    const completionRate = ratio(verified, accepted);
-    const acceptanceRate = ratio(accepted, accepted + rejected);
-    const { weights, speedReferenceMs, minSamples } = this.settings;
-    const speed = median === undefined ? 0 : speedReferenceMs / (speedReferenceMs + median);
-    const score =
-      accepted < minSamples
-        ? undefined
-        : weights.completion * completionRate + weights.delivery * deliveryRate + weights.speed * speed + weights.acceptance * acceptanceRate;
+    const { deliveryRate, completionRate, acceptanceRate, score } = ratesOf(totals, median, this.settings);
     return {
       provider: series.provider,
       country: series.country,
       channel: series.channel,
-      accepted,
-      rejected,
-      delivered,
+      accepted: totals.accepted,
+      rejected: totals.rejected,
+      delivered: totals.delivered,
       undelivered: totals.undelivered,
-      verified,
+      verified: totals.verified,
       spend: totals.spend,
       breakerOpens: totals.breakerOpens,
       deliveryRate,
       completionRate,
       acceptanceRate,
       medianTimeToDeliveryMs: median,
-      costPerSuccess: verified > 0 ? totals.spend / verified : undefined,
+      costPerSuccess: totals.verified > 0 ? totals.spend / totals.verified : undefined,
       score,
     };
   }

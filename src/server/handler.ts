@@ -21,6 +21,7 @@ import type { VerificationService } from "../service/verification-service.js";
 import type { AppTelemetry } from "../telemetry/app-telemetry.js";
 import type { Logger, ReceiptInbox } from "../verification/ports.js";
 import { createWebhookRoute } from "../webhooks/webhook-route.js";
+import { createConsoleRoute } from "./console-route.js";
 import { createPlainRoutes } from "./plain-routes.js";
 import { createRpcHandler, type RpcHandlers } from "./rpc-handler.js";
 
@@ -62,6 +63,9 @@ export function buildHandler(deps: HandlerDeps): RpcHandlers {
         scorer: deps.scorer,
         breakerState: (provider, channel) => deps.gateway.breakerState(provider, channel),
         fraud: { fraud: deps.fraud, testNumbers: new Set(config.test_numbers.map((entry) => entry.number)) },
+        verifications: deps.service,
+        watchIntervalMs: config.console.refresh_interval,
+        shutdown: deps.shutdown,
       });
       deps.extraRoutes?.(router);
       registerReflection(
@@ -83,6 +87,7 @@ export function buildHandler(deps: HandlerDeps): RpcHandlers {
       outbox: (to) => outboxOf(deps.adapters.values(), to),
       metrics: observability.prometheusText,
       webhooks: createWebhookRoute({ providers: deps.adapters, publicUrl: () => deps.publicUrl, inbox: deps.inbox, logger }),
+      console: config.console.enabled ? createConsoleRoute() : undefined,
     }),
   });
 }

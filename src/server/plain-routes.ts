@@ -6,6 +6,7 @@ type NodeServerRequest = Parameters<NodeHandlerFn>[0];
 type NodeServerResponse = Parameters<NodeHandlerFn>[1];
 
 import type { SentMessage } from "../providers/adapter.js";
+import type { ConsoleRoute } from "./console-route.js";
 
 type Response = NodeServerResponse;
 
@@ -16,13 +17,18 @@ export interface PlainRoutesOptions {
   webhooks(request: NodeServerRequest, response: NodeServerResponse, pathname: string, search: string): Promise<void>;
   /** Prometheus text for GET /metrics; absent when metrics are off (404). */
   metrics?: () => Promise<string | undefined>;
+  /** /console and everything under /console/; absent when console.enabled is false (404). */
+  console?: ConsoleRoute;
 }
 
-/** Everything on the port that is not an RPC: probes and the simulator's outbox. */
+/** Everything on the port that is not an RPC: probes, the simulator's outbox and the console. */
 export function createPlainRoutes(options: PlainRoutesOptions): NodeHandlerFn {
   return (request: NodeServerRequest, response: NodeServerResponse) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     const route = `${request.method} ${url.pathname}`;
+    if (options.console && (url.pathname === "/console" || url.pathname.startsWith("/console/"))) {
+      return options.console(request, response as ServerResponse, url.pathname, url.search);
+    }
     if (url.pathname.startsWith("/webhooks/")) {
       void options.webhooks(request, response, url.pathname, url.search).catch(() => {
         if (!response.headersSent) json(response, 500, { error: "internal error" });

@@ -1,10 +1,11 @@
 import { runDueWork } from "../dispatch/timer-work.js";
 import { VerifyError } from "../verification/errors.js";
 import type { Channel, VerificationEvent, VerificationRecord } from "../verification/model.js";
-import type { CallerSignal, DeliveryReport, ReceiptInbox } from "../verification/ports.js";
+import type { CallerSignal, DeliveryReport, ReceiptInbox, VerificationPage, VerificationQuery } from "../verification/ports.js";
 import { asSeenAt } from "../verification/transitions/index.js";
 import type { ServiceDeps } from "./deps.js";
 import { type CheckResult, cancelVerification, check, get, resend } from "./lifecycle.js";
+import { listVerifications } from "./list-verifications.js";
 import { handleReceipt } from "./receipts.js";
 import { type StartInput, start } from "./start.js";
 import { watch } from "./watch.js";
@@ -51,6 +52,11 @@ export class VerificationService implements ReceiptInbox {
 
   async get(verificationId: string): Promise<VerificationRecord> {
     return this.#seen(await get(this.#d, verificationId));
+  }
+
+  /** One page of verifications for operators, newest first (ListVerifications). */
+  list(query: VerificationQuery): Promise<VerificationPage> {
+    return listVerifications(this.#d, query);
   }
 
   /**

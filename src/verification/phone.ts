@@ -1,4 +1,4 @@
-import { type CountryCode, ParseError, parsePhoneNumberWithError } from "libphonenumber-js/max";
+import { type CountryCode, getCountryCallingCode, ParseError, parsePhoneNumberWithError } from "libphonenumber-js/max";
 import { VerifyError } from "./errors.js";
 
 export interface ParsedPhone {
@@ -56,4 +56,29 @@ export function parseTypedPhone(input: string, defaultCountry?: string): TypedPh
   const region = parsed.country;
   if (!region) throw VerifyError.invalidArgument(`phone_number "${text}" has no country`);
   return { e164: parsed.number, country: region, numberType };
+}
+
+/**
+ * A number as an operator may see it in a list: the country calling code,
+ * the first two and the last two digits of the national number, one `*` per
+ * digit hidden ("+4915*******89"). A short national number shows less, so
+ * that at least four digits are always hidden.
+ */
+export function maskPhoneNumber(e164: string, country: string): string {
+  const digits = e164.replace(/^\+/, "");
+  const callingCode = callingCodeOf(country);
+  const codeLength = callingCode !== undefined && digits.startsWith(callingCode) ? callingCode.length : Math.min(1, digits.length);
+  const national = digits.slice(codeLength);
+  const shown = Math.max(0, Math.min(2, Math.floor((national.length - 4) / 2)));
+  const hidden = national.length - 2 * shown;
+  return `+${digits.slice(0, codeLength)}${national.slice(0, shown)}${"*".repeat(hidden)}${shown > 0 ? national.slice(-shown) : ""}`;
+}
+
+function callingCodeOf(country: string): string | undefined {
+  try {
+    return getCountryCallingCode(country as CountryCode);
+  } catch {
+    // A country libphonenumber does not know: the number's first digit stands in for its code.
+    return undefined;
+  }
 }

@@ -4,7 +4,7 @@
  * message rendering are implemented in their own folders against these
  * interfaces, and the domain imports none of them.
  */
-import type { AttemptError, AttemptReason, Channel, SkippedProvider, SkipReason, VerificationEvent, VerificationRecord } from "./model.js";
+import type { AttemptError, AttemptReason, Channel, SkippedProvider, SkipReason, VerificationEvent, VerificationRecord, VerificationStatus } from "./model.js";
 
 export type { Clock } from "./clock.js";
 export type { RandomSource } from "./codes.js";
@@ -61,9 +61,43 @@ export interface VerificationStore {
    * result can start later than `afterSequence + 1`; callers check.
    */
   readEvents(verificationId: string, afterSequence: number): Promise<VerificationEvent[]>;
+  /**
+   * Records matching `query`, newest first (createdAt descending, then id
+   * descending), one page at a time. Pages follow a cursor, not an offset, so
+   * records inserted between two pages cause neither duplicates nor gaps.
+   * A page may hold fewer records than asked, even none, and still have a
+   * next token (a store may bound the work of one page); only the last page
+   * has none. Rejects with VerifyError invalid_argument for a page token it
+   * did not issue (listing.ts: the token, the page size bounds).
+   */
+  listVerifications(query: VerificationQuery): Promise<VerificationPage>;
   /** True while the store can serve requests. */
   ready(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** What ListVerifications asks for; an absent filter matches everything. */
+export interface VerificationQuery {
+  /** Any of these statuses; every status when empty. */
+  statuses?: readonly VerificationStatus[];
+  /** ISO 3166-1 alpha-2, upper case. */
+  country?: string;
+  /** Only records with an attempt through this provider. */
+  provider?: string;
+  /** createdAt at or after this, epoch ms. */
+  createdAfter?: number;
+  /** createdAt before this, epoch ms. */
+  createdBefore?: number;
+  /** Records per page: 0 means DEFAULT_PAGE_SIZE; stores cap it at MAX_PAGE_SIZE (listing.ts). */
+  pageSize?: number;
+  /** The previous page's nextPageToken. */
+  pageToken?: string;
+}
+
+export interface VerificationPage {
+  verifications: VerificationRecord[];
+  /** Absent on the last page. */
+  nextPageToken?: string;
 }
 
 export type UniqueField = "idempotency_key" | "active_phone_number";

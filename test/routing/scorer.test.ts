@@ -189,3 +189,64 @@ describe("Scorer.isDemoted", () => {
     expect(s.isDemoted(self, [self, stats("b", 1)])).toBe(false);
   });
 });
+
+describe("Scorer.history", () => {
+  const MINUTE = 60_000;
+
+  test("has one point per bucket of the window, oldest first, empty buckets included, with each bucket's sends", () => {
+    const { clock, scorer: s } = scorer();
+    s.recordAccepted("a", "DE", "sms", 0);
+    s.recordAccepted("a", "DE", "sms", 0);
+    s.recordRejected("a", "DE", "sms");
+    clock.advance(3 * MINUTE);
+    s.recordAccepted("a", "DE", "sms", 0);
+    clock.advance(30_000);
+
+    const history = s.history("a", "DE", "sms");
+    expect(history).toHaveLength(SETTINGS.buckets);
+    // The last point is the bucket in progress; the first, nine buckets before it.
+    expect(history.map((point) => point.bucketStart)).toEqual(Array.from({ length: 10 }, (_, index) => T0 - 6 * MINUTE + index * MINUTE));
+    expect(history.map((point) => point.sends)).toEqual([0, 0, 0, 0, 0, 0, 3, 0, 0, 1]);
+  });
+
+  test("scores each point on the window up to its bucket's end: unset below min_samples, the last one stats()'s score", () => {
+    const { clock, scorer: s } = scorer();
+    for (let i = 0; i < 3; i++) s.recordAccepted("a", "DE", "sms", 0);
+    clock.advance(MINUTE);
+    s.recordAccepted("a", "DE", "sms", 0);
+    s.recordVerified("a", "DE", "sms");
+    s.recordVerified("a", "DE", "sms");
+
+    const [before, last] = s.history("a", "DE", "sms").slice(-2);
+    // 3 accepted is under min_samples (4); with the 4th, completion 2/4 and acceptance 4/4 count.
+    expect(before!.score).toBeUndefined();
+    expect(last!.score).toBeCloseTo(0.5 * 0.5 + 0.15 * 1, 12);
+    expect(last!.score).toBe(s.stats("a", "DE", "sms").score);
+  });
+
+  test("a point's delivery rate is the share of its bucket's receipts that said delivered; unset without receipts", () => {
+    const { clock, scorer: s } = scorer();
+    for (let i = 0; i < 4; i++) s.recordAccepted("a", "DE", "sms", 0);
+    s.recordDelivered("a", "DE", "sms", 100);
+    s.recordDelivered("a", "DE", "sms", 100);
+    s.recordDelivered("a", "DE", "sms", 100);
+    s.recordUndelivered("a", "DE", "sms");
+    clock.advance(MINUTE);
+    s.recordAccepted("a", "DE", "sms", 0);
+
+    const [receipts, none] = s.history("a", "DE", "sms").slice(-2);
+    expect(receipts!.deliveryRate).toBe(0.75);
+    expect(none!.deliveryRate).toBeUndefined();
+  });
+
+  test("buckets that left the window leave the history; a series never seen has empty points", () => {
+    const { clock, scorer: s } = scorer();
+    for (let i = 0; i < 5; i++) s.recordAccepted("a", "DE", "sms", 0);
+    clock.advance(SETTINGS.windowMs);
+
+    const history = s.history("a", "DE", "sms");
+    expect(history.map((point) => point.sends)).toEqual(Array(10).fill(0));
+    expect(history.every((point) => point.score === undefined && point.deliveryRate === undefined)).toBe(true);
+    expect(s.history("nobody", "FR", "voice")).toHaveLength(10);
+  });
+});

@@ -64,7 +64,14 @@ describe.skipIf(!availability.available)("MongoStore", () => {
       expect(await second.ready()).toBe(true);
       const names = (await first.db.collection(COLLECTIONS.verifications).indexes()).map((index) => index.name);
       expect(names).toEqual(
-        expect.arrayContaining([INDEX_NAMES.purge, INDEX_NAMES.idempotencyKey, INDEX_NAMES.activePhoneNumber, INDEX_NAMES.dueTimers, INDEX_NAMES.providerMessages]),
+        expect.arrayContaining([
+          INDEX_NAMES.purge,
+          INDEX_NAMES.idempotencyKey,
+          INDEX_NAMES.activePhoneNumber,
+          INDEX_NAMES.dueTimers,
+          INDEX_NAMES.providerMessages,
+          INDEX_NAMES.listNewestFirst,
+        ]),
       );
       const limiterIndexes = (await first.db.collection(COLLECTIONS.rateLimits).indexes()).map((index) => index.name);
       expect(limiterIndexes).toEqual(expect.arrayContaining([INDEX_NAMES.rateLimitExpiry, INDEX_NAMES.rateLimitKey]));
@@ -120,6 +127,25 @@ describe.skipIf(!availability.available)("MongoStore", () => {
       expect(await store.findActiveByPhone(record.phoneNumber)).toBeUndefined();
       // And nobody can write from the version the fence took.
       expect(await store.replace({ ...record, status: "canceled" }, 0)).toBeUndefined();
+      await store.close();
+    });
+
+    it("lists a record with a committed but unapplied change as get() reads it, and leaves it out of a filter it no longer matches", async () => {
+      const store = openStore(server.uniqueDatabase("fenced-list"), { writeMode: "fenced" });
+      await store.start();
+      const record = makeRecord();
+      await store.insert(record);
+      // What a writer leaves when it dies between inserting its fence and updating the record.
+      await store.db.collection(COLLECTIONS.fences).insertOne({
+        _id: `${record.id}@0` as never,
+        change: { set: { status: "canceled", version: 1 }, unset: ["sealedCode", "activePhoneNumber"], pushEvents: [] },
+        purgeAt: new Date(Date.now() + 60_000),
+      });
+
+      // The stored document still says "submitted": the filter finds it, the settled record no longer matches.
+      expect(await store.listVerifications({ statuses: ["submitted"] })).toEqual({ verifications: [] });
+      const [listed] = (await store.listVerifications({})).verifications;
+      expect(listed).toMatchObject({ id: record.id, status: "canceled", version: 1 });
       await store.close();
     });
 

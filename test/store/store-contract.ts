@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EventType, VerificationEvent, VerificationRecord } from "../../src/verification/model.js";
 import { DuplicateKeyError, type VerificationStore } from "../../src/verification/ports.js";
 import { eventually } from "../support/eventually.js";
+import { listingContract } from "./list-contract.js";
 
 export interface StoreFixture {
   /** A store on fresh, empty data. */
@@ -96,6 +97,8 @@ export function storeContract(name: string, open: () => Promise<StoreFixture>): 
     afterEach(async () => {
       await fixture.close();
     });
+
+    listingContract(() => store, makeRecord);
 
     describe("reads", () => {
       it("returns an inserted record by id exactly as it was written", async () => {

@@ -1,6 +1,7 @@
 import { VerifyError } from "../../verification/errors.js";
 import { isActive, type VerificationEvent, type VerificationRecord } from "../../verification/model.js";
-import { DuplicateKeyError, type VerificationStore } from "../../verification/ports.js";
+import { DuplicateKeyError, type VerificationPage, type VerificationQuery, type VerificationStore } from "../../verification/ports.js";
+import { CreationOrder } from "./creation-order.js";
 import { DueQueue } from "./due-queue.js";
 import { FinishOrder } from "./finish-order.js";
 
@@ -50,6 +51,8 @@ export class MemoryStore implements VerificationStore {
   readonly #byProviderMessage = new Map<string, string>();
   /** Ids of finished records in the order they finished: the first to drop when the store is full. */
   readonly #finished = new FinishOrder();
+  /** Every record by creation time, for listing newest first. */
+  readonly #created = new CreationOrder((id) => this.#records.get(id));
   readonly #due = new DueQueue();
   /** The one live wake-up time per record; heap entries that differ are stale. */
   readonly #scheduled = new Map<string, number>();
@@ -86,6 +89,7 @@ export class MemoryStore implements VerificationStore {
     }
     while (this.#records.size >= this.#maxRecords) this.#evictOldestFinished();
     this.#records.set(record.id, record);
+    this.#created.add(record.createdAt, record.id);
     this.#index(undefined, record);
   }
 
@@ -121,6 +125,10 @@ export class MemoryStore implements VerificationStore {
     }
     const stored = { ...record, version: expectedVersion + 1 };
     this.#records.set(stored.id, stored);
+    if (stored.createdAt !== current.createdAt) {
+      this.#created.delete();
+      this.#created.add(stored.createdAt, stored.id);
+    }
     this.#index(current, stored);
     if (events.length > 0) this.#logEvents(stored, events);
     return stored;
@@ -177,6 +185,10 @@ export class MemoryStore implements VerificationStore {
     return (this.#eventLogs.get(verificationId) ?? []).filter((event) => event.sequence > afterSequence);
   }
 
+  async listVerifications(query: VerificationQuery): Promise<VerificationPage> {
+    return this.#created.page(query);
+  }
+
   async ready(): Promise<boolean> {
     return true;
   }
@@ -219,6 +231,7 @@ export class MemoryStore implements VerificationStore {
 
   #remove(record: VerificationRecord): void {
     this.#records.delete(record.id);
+    this.#created.delete();
     this.#unindex(record);
   }
 

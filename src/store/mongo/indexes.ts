@@ -16,6 +16,7 @@ export const INDEX_NAMES = {
   activePhoneNumber: "unique_active_phone_number",
   dueTimers: "due_timers",
   providerMessages: "provider_message_ids",
+  listNewestFirst: "list_newest_first",
   rateLimitExpiry: "expire_after_window",
   rateLimitKey: "unique_limiter_key",
   scoreBucketExpiry: "expire_after_window",
@@ -45,6 +46,8 @@ const INDEXES: readonly IndexDefinition[] = [
   { collection: COLLECTIONS.verifications, keys: { wakeAt: 1 }, options: { name: INDEX_NAMES.dueTimers, sparse: true } },
   // Receipts that carry only the provider's message id.
   { collection: COLLECTIONS.verifications, keys: { providerMessageKeys: 1 }, options: { name: INDEX_NAMES.providerMessages } },
+  // ListVerifications: newest first, resuming after a page token's (createdAt, _id); filters are read along it.
+  { collection: COLLECTIONS.verifications, keys: { createdAt: -1, _id: -1 }, options: { name: INDEX_NAMES.listNewestFirst } },
   { collection: COLLECTIONS.fences, keys: { purgeAt: 1 }, options: { name: INDEX_NAMES.purge, expireAfterSeconds: 0 } },
   { collection: COLLECTIONS.rateLimits, keys: { expire: -1 }, options: { name: INDEX_NAMES.rateLimitExpiry, expireAfterSeconds: 0 } },
   { collection: COLLECTIONS.rateLimits, keys: { key: 1 }, options: { name: INDEX_NAMES.rateLimitKey, unique: true } },

@@ -1,12 +1,13 @@
 import { type Collection, type Db, MongoClient } from "mongodb";
 import type { VerificationEvent, VerificationRecord } from "../../verification/model.js";
-import type { Logger } from "../../verification/ports.js";
+import type { Logger, VerificationPage, VerificationQuery } from "../../verification/ports.js";
 import { DuplicateKeyError, type VerificationStore } from "../../verification/ports.js";
 import { type ConditionalWriter, type FenceDocument, FencedWriter, ServerConditionalWriter } from "./conditional-writes.js";
 import { fromDocument, fromStoredEvent, providerMessageKey, type RecordChange, replacementChange, toDocument, type VerificationDocument } from "./documents.js";
 import { isDuplicateKeyError, toStoreError, uniqueFieldTaken } from "./errors.js";
 import { EventFeed } from "./event-feed.js";
 import { COLLECTIONS, ensureIndexes } from "./indexes.js";
+import { listVerifications } from "./list-verifications.js";
 import { PurgeLoop } from "./purge-loop.js";
 import { heartbeatSettings, ServerMonitor } from "./server-monitor.js";
 import { setUpOnce } from "./set-up-once.js";
@@ -241,6 +242,10 @@ export class MongoStore implements VerificationStore {
         .sort((a, b) => a.sequence - b.sequence)
         .map((event) => fromStoredEvent(verificationId, event));
     });
+  }
+
+  async listVerifications(query: VerificationQuery): Promise<VerificationPage> {
+    return this.#run("listVerifications", (writer) => listVerifications(this.#verifications, writer, query, this.#maxTimeMS));
   }
 
   /**

@@ -2,7 +2,8 @@
  * The build (dist/) the command-line suites run, as `npm start` and the
  * `verifyd` bin do. `npm ci` leaves one (prepare); a test run after the
  * sources changed, or in a tree built before, rebuilds it first, once, with
- * `npm run build`. Several suites may ask at once (vitest runs files in
+ * `npm run build` (the console's sources count too: dist/console is part
+ * of the build). Several suites may ask at once (vitest runs files in
  * parallel): a lock directory makes the others wait for the one that builds.
  */
 import { execFile } from "node:child_process";
@@ -16,8 +17,8 @@ export const REPO = fileURLToPath(new URL("../../..", import.meta.url));
 /** The `verifyd` command of the build (package.json "bin"). */
 export const MAIN = join(REPO, "dist", "src", "main.js");
 
-const SOURCES = ["src", "gen"].map((dir) => join(REPO, dir));
-const INPUTS = ["tsconfig.json", "tsconfig.build.json", "package.json"].map((file) => join(REPO, file));
+const SOURCES = ["src", "gen", "console"].map((dir) => join(REPO, dir));
+const INPUTS = ["tsconfig.json", "tsconfig.build.json", "package.json", "scripts/build.mjs", "scripts/build-console.mjs"].map((file) => join(REPO, file));
 const LOCK = join(REPO, "dist.build-lock");
 
 /** Builds dist/ unless it is newer than every source; resolves once it is. */
@@ -50,7 +51,7 @@ function stale(): boolean {
 function newerIn(dir: string, than: number): boolean {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory() ? newerIn(path, than) : entry.name.endsWith(".ts") && statSync(path).mtimeMs > than) return true;
+    if (entry.isDirectory() ? newerIn(path, than) : /\.(ts|tsx|css|html)$/.test(entry.name) && statSync(path).mtimeMs > than) return true;
   }
   return false;
 }
