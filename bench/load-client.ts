@@ -296,6 +296,10 @@ async function runAtRate(rpc: Rpc, ratePerSecond: number, warmupMs: number, dura
       return;
     }
     counts.inFlight++;
+    // Latency from the call's scheduled time, unless the client itself woke late (timer granularity):
+    // then from when it sent, so that the client's own lag is not counted as the server's.
+    const sent = performance.now();
+    if (sent - scheduled > 1) scheduled = sent;
     call().then(
       (outcome) => {
         counts.inFlight--;
@@ -375,7 +379,8 @@ process.on("message", (command: ClientCommand) => {
     switch (command.type) {
       case "prepare": {
         const began = performance.now();
-        pool = phonePool(command.poolSize);
+        const skip = command.skip ?? 0;
+        pool = phonePool(skip + command.poolSize).slice(skip);
         send({ type: "ready", poolSize: pool.length, poolMs: performance.now() - began });
         return;
       }

@@ -22,9 +22,23 @@ import { execFileSync, fork } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { BENCH_DIR, CLIENT_KINDS, type ClientKind, fmtBytes, fmtInt, fmtMs, otherResultsSections, REPO_ROOT, type Rpc, type TimerBenchResult } from "./shared.js";
+import {
+  BENCH_DIR,
+  CLIENT_KINDS,
+  type ClientKind,
+  fmtBytes,
+  fmtInt,
+  fmtMs,
+  otherResultsSections,
+  REPO_ROOT,
+  type Rpc,
+  type TimerBenchResult,
+  writeResultsSection,
+} from "./shared.js";
+import { runStartupBench, STARTUP_HEADING, type StartupResult, startupReport } from "./startup.js";
 import { runThroughput, type ThroughputPhase, type ThroughputResults } from "./throughput.js";
 import { throughputSection, throughputTargetRows } from "./throughput-report.js";
+import { runWatchBench, WATCH_HEADING, type WatchBenchResult, watchReport } from "./watch.js";
 
 const env = process.env;
 const settings = {
@@ -73,7 +87,16 @@ function passFail(ok: boolean): string {
 
 const RPC_NAMES: Record<Rpc, string> = { echo: "Echo", start: "Start", check: "Check" };
 
-function report(throughput: ThroughputResults | undefined, timers: TimerBenchResult | undefined, startedAt: Date, elapsedMs: number, loadBefore: number[]): string {
+interface Parts {
+  throughput?: ThroughputResults;
+  timers?: TimerBenchResult;
+  watch?: WatchBenchResult;
+  startup?: StartupResult;
+  routing?: RoutingBench;
+}
+
+function report(parts: Parts, startedAt: Date, elapsedMs: number, loadBefore: number[]): string {
+  const { throughput, timers } = parts;
   const cpus = os.cpus();
   const lines: string[] = [];
   lines.push("# verifyd benchmark results", "");
@@ -99,9 +122,10 @@ function report(throughput: ThroughputResults | undefined, timers: TimerBenchRes
       `| Heap per pending verification | ${fmtInt(timers.bytesPerPending)} B (${fmtBytes(timers.heapPending - timers.heapBefore)} for ${fmtInt(timers.pending)}) | ≤ 1.6 KiB (${TARGET_BYTES_PER_PENDING} B) | ${passFail(timers.bytesPerPending <= TARGET_BYTES_PER_PENDING)} |`,
     );
     lines.push(
-      `| Timer lateness p99 at ${fmtInt(timers.pending)} pending | ${fmtMs(timers.lateness.p99)} (p50 ${fmtMs(timers.lateness.p50)}, max ${fmtMs(timers.lateness.max)}) | < ${TARGET_LATENESS_P99_MS} ms | ${passFail(timers.lateness.p99 < TARGET_LATENESS_P99_MS && !timers.timedOut && timers.firedDuringCreation === 0 && timers.log.errors === 0)} |`,
+      `| Timer lateness p99 at ${fmtInt(timers.pending)} pending${timers.startLoad ? `, while ${fmtInt(timers.startLoad.ratePerSecond)} Starts/s arrive over gRPC` : " (no Start load)"} | ${fmtMs(timers.lateness.p99)} (p50 ${fmtMs(timers.lateness.p50)}, max ${fmtMs(timers.lateness.max)}) | < ${TARGET_LATENESS_P99_MS} ms | ${passFail(timers.lateness.p99 < TARGET_LATENESS_P99_MS && !timers.timedOut && timers.firedDuringCreation === 0 && timers.log.errors === 0 && (timers.startLoad?.errors ?? 0) === 0)} |`,
     );
   }
+  lines.push(...watchAndStartupRows(parts));
   lines.push("");
   const busiest = phases.reduce((max, p) => Math.max(max, p.otherCpuPct), 0);
   if (busiest > 20) {
@@ -144,6 +168,12 @@ function report(throughput: ThroughputResults | undefined, timers: TimerBenchRes
       `| Timer lateness p50 / p90 / p99 / max | ${fmtMs(timers.lateness.p50)} / ${fmtMs(timers.lateness.p90)} / ${fmtMs(timers.lateness.p99)} / ${fmtMs(timers.lateness.max)} |`,
     );
     lines.push(`| Timers that ran before creation ended | ${fmtInt(timers.firedDuringCreation)} |`);
+    const load = timers.startLoad;
+    if (load) {
+      lines.push(
+        `| Start load meanwhile (gRPC, open loop, separate process) | ${fmtInt(load.ratePerSecond)}/s: ${fmtInt(load.count)} answered, ${load.errors} errors; latency p50 ${fmtMs(load.latency.p50)}, p99 ${fmtMs(load.latency.p99)}, max ${fmtMs(load.latency.max)} |`,
+      );
+    }
     lines.push(
       `| Slow failovers completed (attempt 1 TIMED_OUT, attempt 2 on the other SMS simulator) | ${fmtInt(timers.failedOver)} of ${fmtInt(timers.pending)} |`,
     );
@@ -185,6 +215,28 @@ function report(throughput: ThroughputResults | undefined, timers: TimerBenchRes
     lines.push("");
   }
   return lines.join("\n");
+}
+
+/** Target rows for the Watch and startup benches (their sections, further down, have the detail). */
+function watchAndStartupRows({ watch, startup }: Parts): string[] {
+  const rows: string[] = [];
+  if (watch) {
+    rows.push(
+      `| Open ${fmtInt(watch.streams)} Watch streams over ${watch.connections} connections (gRPC) | ${fmtMs(watch.open.ms)}, ${fmtInt(watch.open.opened)} opened, ${watch.open.failed} failed | < 5 s | ${passFail(watch.open.ms < 5_000 && watch.open.failed === 0 && !watch.open.timedOut)} |`,
+      `| Event delivery at ${fmtInt(watch.streams)} open streams | p99 ${fmtMs(watch.delivery.latency.p99)} (p50 ${fmtMs(watch.delivery.latency.p50)}, max ${fmtMs(watch.delivery.latency.max)}), ${fmtInt(watch.delivery.delivered)} of ${fmtInt(watch.delivery.triggered)} | p99 < 50 ms | ${passFail(watch.delivery.latency.p99 < 50 && watch.delivery.delivered === watch.delivery.triggered)} |`,
+      `| Memory per open Watch stream | heap ${fmtInt(watch.memory.heapPerStream)} B, RSS ${fmtInt(watch.memory.rssPerStream)} B | reported | — |`,
+    );
+  }
+  if (startup && startup.runs.length > 0) {
+    const ready = startup.runs.map((run) => run.readyMs).sort((a, b) => a - b);
+    const rss = startup.runs.map((run) => run.idle.rssBytes).sort((a, b) => a - b);
+    const median = (values: number[]) => values[Math.floor(values.length / 2)]!;
+    rows.push(
+      `| Ready from the build (\`node dist/src/main.js serve\`, ${startup.runs.length} runs) | median ${fmtMs(median(ready))}, max ${fmtMs(ready.at(-1)!)}; ${startup.runs[0]!.idle.processes} process | < 1 s | ${passFail(median(ready) < 1_000)} |`,
+      `| Idle RSS after ${startup.idleMs / 1000} s | median ${fmtBytes(median(rss))} (${(median(rss) / 1e6).toFixed(0)} MB) | < 100 MB | ${passFail(rss.at(-1)! < 100e6)} |`,
+    );
+  }
+  return rows;
 }
 
 function phaseNotes(p: ThroughputPhase): string[] {
@@ -262,16 +314,18 @@ function routingReport(result: RoutingBench): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** Whether a part runs: every part on a full run, else the one BENCH_ONLY names. */
+const want = (part: "throughput" | "timers" | "routing" | "watch" | "startup") => settings.only === undefined || settings.only === part;
+
 async function main(): Promise<void> {
   const startedAt = new Date();
   const loadBefore = os.loadavg();
   const began = performance.now();
   log(`verifyd bench: node ${process.version}, ${os.cpus()[0]?.model ?? "unknown CPU"} × ${os.cpus().length}`);
-  let throughput: ThroughputResults | undefined;
-  let timers: TimerBenchResult | undefined;
-  if (settings.only !== "timers") {
-    log("1. unary throughput (Echo, Start, Check)");
-    throughput = await runThroughput({
+  const parts: Parts = {};
+  if (want("throughput")) {
+    log("1. unary throughput (Echo, Start, Check) against bare grpc-js and connect-node echo servers, then Start at a steady rate");
+    parts.throughput = await runThroughput({
       concurrency: settings.concurrency,
       warmupMs: settings.warmupMs,
       durationMs: settings.durationMs,
@@ -286,23 +340,32 @@ async function main(): Promise<void> {
       steadyStartRate: settings.steadyRate,
     });
   }
-  if (settings.only !== "throughput") {
-    log(`2. ${fmtInt(settings.pending)} pending verifications: memory and timer lateness`);
-    timers = await runTimers();
+  if (want("timers")) {
+    log(`2. ${fmtInt(settings.pending)} pending verifications: memory and timer lateness under Start load`);
+    parts.timers = await runTimers();
   }
-  let routing: RoutingBench | undefined;
-  if (settings.only === undefined || settings.only === "routing") {
-    log("3. routing: route decision cost, and Start/Check with scoring off next to on");
-    routing = await runRoutingBench();
+  if (want("watch")) {
+    log("3. Watch streams: open, deliver, memory per stream");
+    parts.watch = await runWatchBench({ log });
   }
-  const text = report(throughput, timers, startedAt, performance.now() - began, loadBefore) + (routing ? routingReport(routing) : "");
+  if (want("startup")) {
+    log("4. startup and idle footprint of the built server");
+    parts.startup = await runStartupBench({ log });
+  }
+  if (want("routing")) {
+    log("5. routing: route decision cost, and Start/Check with scoring off next to on");
+    parts.routing = await runRoutingBench();
+  }
+  const text = report(parts, startedAt, performance.now() - began, loadBefore) + (parts.routing ? routingReport(parts.routing) : "");
   log("");
   log(text);
   // Only a full, unprofiled run stands for the figures.
   if (settings.only === undefined && settings.profile.length === 0 && !settings.profileTimers) {
     // The other benches' sections (abuse, soak, fraud guard) stay: each bench owns only its own.
-    const others = otherResultsSections(["Routing (issue 3)"]);
+    const others = otherResultsSections(["Routing (issue 3)", WATCH_HEADING, STARTUP_HEADING]);
     writeFileSync(join(BENCH_DIR, "RESULTS.md"), `${text}\n${others ? `\n${others.trimEnd()}\n` : ""}`);
+    if (parts.watch) writeResultsSection(WATCH_HEADING, watchReport(parts.watch));
+    if (parts.startup) writeResultsSection(STARTUP_HEADING, startupReport(parts.startup));
     log("written to bench/RESULTS.md");
   } else {
     log("partial or profiled run: bench/RESULTS.md left as it was");

@@ -243,7 +243,7 @@ export const CLIENT_KINDS: readonly ClientKind[] = ["raw-grpc", "raw", "connect"
 
 /** run.ts → load-client.ts */
 export type ClientCommand =
-  | { type: "prepare"; poolSize: number }
+  | { type: "prepare"; poolSize: number; /** Numbers of phonePool to leave out first (used by the caller itself). */ skip?: number }
   | { type: "client"; client: ClientKind; url: string }
   | { type: "run"; rpc: Rpc; concurrency: number; warmupMs: number; durationMs: number; ratePerSecond?: number }
   | { type: "exit" };
@@ -302,6 +302,8 @@ export interface TimerBenchResult {
   /** CPU used by this process and by everything else while the windows ran out, % of one core. */
   ownCpuPct: number;
   otherCpuPct: number;
+  /** The Starts sent over gRPC (open loop, from another process) while the windows ran out. */
+  startLoad?: PhaseResult & { ratePerSecond: number };
 }
 
 const RESULTS = join(BENCH_DIR, "RESULTS.md");

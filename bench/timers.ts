@@ -13,12 +13,14 @@
  * pending verification), and how late each timer was claimed (the
  * onTimerLateness hook of startApp) as the 100,000 windows run out.
  */
+import { fork } from "node:child_process";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { startApp } from "../src/server/app.js";
 import type { VerificationService } from "../src/service/verification-service.js";
 import { startProfiler } from "./profile.js";
-import { BENCH_DIR, benchConfig, countingLogger, distribution, machineBusyMs, phonePool, sleep, type TimerBenchResult } from "./shared.js";
+import { BENCH_DIR, benchConfig, countingLogger, distribution, machineBusyMs, phonePool, REPO_ROOT, sleep, type TimerBenchResult } from "./shared.js";
+import { Inbox, send, stopLoadClient } from "./throughput.js";
 
 const PENDING = Number(process.env.BENCH_PENDING ?? 100_000);
 /** BENCH_PROFILE=timers: CPU-profile the process while the windows run out. */
@@ -26,6 +28,8 @@ const PROFILE = (process.env.BENCH_PROFILE ?? "").split(",").includes("timers");
 const CALIBRATION = 5_000;
 /** Starts kept in flight while creating; the service is called directly, no RPC. */
 const CREATE_CONCURRENCY = 64;
+/** Starts per second sent over gRPC from another process while the windows run out (0: none). */
+const START_RATE = Number(process.env.BENCH_TIMER_START_RATE ?? 500);
 
 function log(line: string): void {
   if (process.send) process.send({ type: "log", message: line });
@@ -71,6 +75,10 @@ async function main(): Promise<TimerBenchResult> {
   const deliveryWindowMs = Math.max(15_000, Math.ceil(((2 * PENDING) / calibrationRate) * 1000 + 10_000));
   log(`  calibration: ${Math.round(calibrationRate).toLocaleString("en-US")} Starts/s in-process; delivery_window = ${(deliveryWindowMs / 1000).toFixed(1)} s`);
 
+  // The Start load: its numbers are made now, so that the client's CPU does not compete with creation.
+  const loadCount = Math.ceil(START_RATE * ((PENDING / calibrationRate) * 2 + 20));
+  const load = START_RATE > 0 ? await startLoadClient(PENDING + CALIBRATION, loadCount) : undefined;
+
   const { logger, tally } = countingLogger(log);
   const lateness = new Float64Array(PENDING * 2);
   let samples = 0;
@@ -102,7 +110,15 @@ async function main(): Promise<TimerBenchResult> {
 
   // The first window ends deliveryWindowMs after the first Start; the last about creationMs later.
   const firstDue = creationStartedAt + deliveryWindowMs;
-  await sleep(Math.max(0, firstDue - Date.now() - 1_000));
+  await sleep(Math.max(0, firstDue - Date.now() - 2_000));
+  // Starts from 1 s before the first window ends until 1 s after the last should have.
+  const loadMs = firstDue - Date.now() + creationMs + 2_000;
+  if (load) {
+    send(load.child, { type: "client", client: "raw-grpc", url: app.url });
+    await load.inbox.next("client-ready");
+    send(load.child, { type: "run", rpc: "start", concurrency: 0, warmupMs: 1_000, durationMs: loadMs - 1_000, ratePerSecond: START_RATE });
+    await load.inbox.next("mark", (m) => m.edge === "begin");
+  }
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   // Where the longest stall fell, to tell a GC pause or a starved process from the loop falling behind.
@@ -129,6 +145,8 @@ async function main(): Promise<TimerBenchResult> {
   const ownCpuPct = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
   const otherCpuPct = Math.max(0, ((machineBusyMs() - machineStart) / wallMs) * 100 - ownCpuPct);
   if (profiler) log(await profiler.stop(join(BENCH_DIR, "profiles", "timers.cpuprofile")));
+  const startLoad = load ? { ...(await load.inbox.next("result")).result, ratePerSecond: START_RATE } : undefined;
+  if (load) await stopLoadClient(load.child);
 
   let failedOver = 0;
   for (const phoneNumber of pendingNumbers) {
@@ -161,7 +179,17 @@ async function main(): Promise<TimerBenchResult> {
     log: tally,
     ownCpuPct,
     otherCpuPct,
+    startLoad,
   };
+}
+
+/** bench/load-client.ts in its own process, its phone numbers made (after the ones this process uses). */
+async function startLoadClient(skip: number, count: number) {
+  const child = fork(join(BENCH_DIR, "load-client.ts"), [], { cwd: REPO_ROOT, execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const inbox = new Inbox(child, log);
+  send(child, { type: "prepare", poolSize: count, skip });
+  await inbox.next("ready");
+  return { child, inbox };
 }
 
 main().then(
