@@ -243,7 +243,8 @@ export const CLIENT_KINDS: readonly ClientKind[] = ["raw-grpc", "raw", "connect"
 
 /** run.ts → load-client.ts */
 export type ClientCommand =
-  | { type: "prepare"; poolSize: number; /** Numbers of phonePool to leave out first (used by the caller itself). */ skip?: number }
+  /** `skip`: numbers of phonePool to leave out first (the caller uses those itself). */
+  | { type: "prepare"; poolSize: number; skip?: number }
   | { type: "client"; client: ClientKind; url: string }
   | { type: "run"; rpc: Rpc; concurrency: number; warmupMs: number; durationMs: number; ratePerSecond?: number }
   | { type: "exit" };
