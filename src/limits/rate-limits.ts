@@ -1,6 +1,7 @@
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterRes } from "rate-limiter-flexible";
 import { VerifyError } from "../verification/errors.js";
 import { limitKey, parseClientIp } from "./client-address.js";
+import { MemoryLimiter } from "./memory-limiter.js";
 
 export interface LimitWindow {
   limit: number;
@@ -16,20 +17,30 @@ export interface RateLimitsConfig {
   ipv6_prefix_length?: number;
 }
 
-/** Builds one limiter; the memory store's default, replaced by shared ones for shared stores. */
-export type LimiterFactory = (name: string, window: LimitWindow) => RateLimiterAbstract;
+/**
+ * What RateLimits needs of one limiter: rate-limiter-flexible's consume and
+ * reward, which reject and resolve with a RateLimiterRes. Its limiters
+ * (RateLimiterMongo for shared stores) are such, and so is MemoryLimiter.
+ */
+export interface Limiter {
+  consume(key: string): Promise<RateLimiterRes>;
+  reward(key: string): Promise<RateLimiterRes>;
+}
 
-export const memoryLimiter: LimiterFactory = (name, { limit, window }) =>
-  new RateLimiterMemory({ keyPrefix: name, points: limit, duration: Math.max(1, Math.ceil(window / 1000)) });
+/** Builds one limiter; the memory store's default, replaced by shared ones for shared stores. */
+export type LimiterFactory = (name: string, window: LimitWindow) => Limiter;
+
+/** Whole seconds, as rate-limiter-flexible's `duration` (and so the Mongo limiters) count a window. */
+export const memoryLimiter: LimiterFactory = (_name, { limit, window }) => new MemoryLimiter(limit, Math.max(1, Math.ceil(window / 1000)) * 1000);
 
 /**
  * The per-phone and per-IP limits. Failover multiplies send paths, and the
  * limits are what keep an attacker from turning them into an SMS pump.
  */
 export class RateLimits {
-  readonly #sendsPerPhone: RateLimiterAbstract;
-  readonly #sendsPerIp: RateLimiterAbstract;
-  readonly #checksPerIp: RateLimiterAbstract;
+  readonly #sendsPerPhone: Limiter;
+  readonly #sendsPerIp: Limiter;
+  readonly #checksPerIp: Limiter;
   readonly #ipv6PrefixLength: number;
 
   constructor(config: RateLimitsConfig, factory: LimiterFactory = memoryLimiter) {
@@ -46,7 +57,7 @@ export class RateLimits {
    * canonical form (an IPv6 address under its prefix), never its raw text.
    */
   async consumeSend(phoneNumber: string, clientIp: string | undefined): Promise<void> {
-    const takes: Array<[RateLimiterAbstract, string, string]> = [[this.#sendsPerPhone, phoneNumber, "this phone number"]];
+    const takes: Array<[Limiter, string, string]> = [[this.#sendsPerPhone, phoneNumber, "this phone number"]];
     if (clientIp) takes.push([this.#sendsPerIp, this.#ipKey(clientIp), "this client IP"]);
     await consumeAll(takes);
   }
@@ -61,7 +72,7 @@ export class RateLimits {
   }
 }
 
-async function consumeAll(takes: Array<[RateLimiterAbstract, string, string]>): Promise<void> {
+async function consumeAll(takes: Array<[Limiter, string, string]>): Promise<void> {
   const results = await Promise.allSettled(takes.map(([limiter, key]) => limiter.consume(key)));
   const refusedAt = results.findIndex((result) => result.status === "rejected");
   if (refusedAt === -1) return;

@@ -1,7 +1,7 @@
 /**
  * A binary min-heap of (time, id) wake-ups. Entries are never removed from the
  * middle: a record that is rescheduled simply gets a new entry, and the old one
- * is recognised as stale when it surfaces (see MemoryStore#scheduled).
+ * is recognised as stale when it surfaces (see MemoryStore#due).
  * Parallel arrays keep 100,000 pending timers to a few megabytes.
  */
 export class DueQueue {

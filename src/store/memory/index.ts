@@ -9,7 +9,7 @@ export const memoryStoreSchema = z.strictObject({
   /** How long finished verifications stay readable. */
   retention: duration.default(86_400_000),
   /**
-   * Verifications held at most (about 1.6 KiB of heap each; see
+   * Verifications held at most (about 1.3 KiB of heap each; see
    * DEFAULT_MAX_RECORDS for the default's sizing). Past it the oldest finished
    * ones are dropped before their retention, active ones never; with only
    * active ones left, Start answers RESOURCE_EXHAUSTED.

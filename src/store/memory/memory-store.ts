@@ -6,9 +6,9 @@ import { DueQueue } from "./due-queue.js";
 import { FinishOrder } from "./finish-order.js";
 
 /**
- * Records held at most, by default. A verification takes about 1.6 KiB of
+ * Records held at most, by default. A verification takes about 1.3 KiB of
  * heap with its indexes (bench/RESULTS.md, "heap per pending verification"),
- * so 200,000 hold about 320 MiB: well inside Node's default old-space limit
+ * so 200,000 hold about 250 MiB: well inside Node's default old-space limit
  * on 64-bit (2 to 4 GiB, by the machine's memory), with room left for the
  * garbage collector's headroom, requests in flight and the rest of verifyd.
  * A steady 50 Starts/s keeps the last hour or so of finished verifications.
@@ -48,14 +48,14 @@ export class MemoryStore implements VerificationStore {
   readonly #records = new Map<string, VerificationRecord>();
   readonly #activeByPhone = new Map<string, string>();
   readonly #byIdempotencyKey = new Map<string, string>();
-  readonly #byProviderMessage = new Map<string, string>();
+  /** Provider, then its message id: keyed by the strings the attempts already hold, not a joined copy of them. */
+  readonly #byProviderMessage = new Map<string, Map<string, string>>();
   /** Ids of finished records in the order they finished: the first to drop when the store is full. */
   readonly #finished = new FinishOrder();
   /** Every record by creation time, for listing newest first. */
   readonly #created = new CreationOrder((id) => this.#records.get(id));
+  /** Wake-up times; an entry that is not its record's wakeTime is stale (no Map of live times: the record is the truth). */
   readonly #due = new DueQueue();
-  /** The one live wake-up time per record; heap entries that differ are stale. */
-  readonly #scheduled = new Map<string, number>();
   readonly #listeners = new Map<string, Set<(event: VerificationEvent) => void>>();
   /** Recent events per verification, least recently written first (Map order). */
   readonly #eventLogs = new Map<string, VerificationEvent[]>();
@@ -108,7 +108,7 @@ export class MemoryStore implements VerificationStore {
   }
 
   async findByProviderMessageId(provider: string, providerMessageId: string): Promise<VerificationRecord | undefined> {
-    const id = this.#byProviderMessage.get(messageKey(provider, providerMessageId));
+    const id = this.#byProviderMessage.get(provider)?.get(providerMessageId);
     return id === undefined ? undefined : this.#records.get(id);
   }
 
@@ -140,17 +140,12 @@ export class MemoryStore implements VerificationStore {
       const time = this.#due.peekTime();
       if (time === undefined || time > now) break;
       const [, id] = this.#due.pop()!;
-      if (this.#scheduled.get(id) !== time) continue;
-      this.#scheduled.delete(id);
       const record = this.#records.get(id);
-      if (!record || record.dueAt === undefined) continue;
-      if (record.dueAt > now || (record.lease && record.lease.until > now)) {
-        this.#schedule(record);
-        continue;
-      }
+      // Stale: the record is gone, or its wake-up moved (a duplicate of a live time is stale once the record is leased).
+      if (!record || wakeTime(record) !== time) continue;
       const leased = { ...record, lease: { owner, until: now + leaseMs }, version: record.version + 1 };
       this.#records.set(id, leased);
-      this.#schedule(leased);
+      this.#schedule(record, leased);
       claimed.push(leased);
     }
     return claimed;
@@ -253,10 +248,15 @@ export class MemoryStore implements VerificationStore {
     const before = previous?.attempts;
     record.attempts.forEach((attempt, index) => {
       if (attempt.providerMessageId !== undefined && before?.[index]?.providerMessageId !== attempt.providerMessageId) {
-        this.#byProviderMessage.set(messageKey(attempt.provider, attempt.providerMessageId), record.id);
+        let messages = this.#byProviderMessage.get(attempt.provider);
+        if (!messages) {
+          messages = new Map();
+          this.#byProviderMessage.set(attempt.provider, messages);
+        }
+        messages.set(attempt.providerMessageId, record.id);
       }
     });
-    this.#schedule(record);
+    this.#schedule(previous, record);
   }
 
   #unindex(record: VerificationRecord): void {
@@ -265,9 +265,8 @@ export class MemoryStore implements VerificationStore {
     }
     if (this.#activeByPhone.get(record.phoneNumber) === record.id) this.#activeByPhone.delete(record.phoneNumber);
     for (const attempt of record.attempts) {
-      if (attempt.providerMessageId !== undefined) this.#byProviderMessage.delete(messageKey(attempt.provider, attempt.providerMessageId));
+      if (attempt.providerMessageId !== undefined) this.#byProviderMessage.get(attempt.provider)?.delete(attempt.providerMessageId);
     }
-    this.#scheduled.delete(record.id);
     this.#eventLogs.delete(record.id);
     this.#finished.delete(record.id);
   }
@@ -285,19 +284,15 @@ export class MemoryStore implements VerificationStore {
     }
   }
 
-  /** Keeps exactly one live heap entry per record: at its due time, or when its lease lapses. */
-  #schedule(record: VerificationRecord): void {
-    if (record.dueAt === undefined) {
-      this.#scheduled.delete(record.id);
-      return;
-    }
-    const wake = record.lease ? Math.max(record.dueAt, record.lease.until) : record.dueAt;
-    if (this.#scheduled.get(record.id) === wake) return;
-    this.#scheduled.set(record.id, wake);
-    this.#due.push(wake, record.id);
+  /** Queues the record's wake-up when it moved; the entry for its previous wake-up goes stale. */
+  #schedule(previous: VerificationRecord | undefined, record: VerificationRecord): void {
+    const wake = wakeTime(record);
+    if (wake !== undefined && (previous === undefined || wakeTime(previous) !== wake)) this.#due.push(wake, record.id);
   }
 }
 
-function messageKey(provider: string, providerMessageId: string): string {
-  return `${provider}\u0000${providerMessageId}`;
+/** When the record's timer work may next be claimed: its due time, or when its lease lapses; undefined when nothing is due. */
+function wakeTime(record: VerificationRecord): number | undefined {
+  if (record.dueAt === undefined) return undefined;
+  return record.lease ? Math.max(record.dueAt, record.lease.until) : record.dueAt;
 }

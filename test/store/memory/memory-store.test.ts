@@ -177,6 +177,19 @@ describe("MemoryStore.claimDue", () => {
     expect(await store.claimDue(5_000, "me", LEASE, 10)).toEqual([]);
   });
 
+  test("a record moved away from a due time and back to it is claimed once", async () => {
+    const store = createStore();
+    const record = makeRecord({ dueAt: 100 });
+    await store.insert(record);
+    const moved = await store.replace({ ...record, dueAt: 200 }, record.version);
+    await store.replace({ ...moved!, dueAt: 100 }, moved!.version);
+
+    // Two queue entries for 100 now; the second is stale once the first claim leased the record.
+    expect((await store.claimDue(100, "me", LEASE, 10)).map((r) => r.id)).toEqual([record.id]);
+    expect(await store.claimDue(200, "me", LEASE, 10)).toEqual([]);
+    expect((await store.claimDue(100 + LEASE, "me", LEASE, 10)).map((r) => r.id)).toEqual([record.id]);
+  });
+
   test("a record whose due time is cleared is never claimed", async () => {
     const store = createStore();
     const record = makeRecord({ dueAt: 100 });
