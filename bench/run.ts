@@ -157,7 +157,7 @@ function report(parts: Parts, startedAt: Date, elapsedMs: number, loadBefore: nu
     lines.push(`## ${fmtInt(timers.pending)} verifications waiting on their delivery window`, "");
     lines.push("| Figure | Value |", "|---|---|");
     lines.push(
-      `| Creation (service.start in-process, 64 in flight) | ${fmtInt(timers.pending)} in ${(timers.creationMs / 1000).toFixed(1)} s = ${fmtInt(timers.creationRate)}/s |`,
+      `| Creation (service.start in-process, 64 in flight, paced: the windows come due at this rate) | ${fmtInt(timers.pending)} in ${(timers.creationMs / 1000).toFixed(1)} s = ${fmtInt(timers.creationRate)}/s |`,
     );
     lines.push(`| delivery_window (from a ${fmtInt(timers.calibrationRate)}/s calibration) | ${(timers.deliveryWindowMs / 1000).toFixed(1)} s |`);
     lines.push(`| Heap used after GC: before → all pending | ${fmtBytes(timers.heapBefore)} → ${fmtBytes(timers.heapPending)} |`);
@@ -201,7 +201,7 @@ function report(parts: Parts, startedAt: Date, elapsedMs: number, loadBefore: nu
     if (timers.otherCpuPct > 20) {
       lines.push(
         `> **The machine was not idle** while the windows ran out: other processes used ${timers.otherCpuPct.toFixed(0)}% of a core. ` +
-          "The timer loop has to keep up with windows coming due at the creation rate, so lateness suffers first. Rerun on an idle machine for clean numbers.",
+          "The timer loop has to keep up with windows coming due at the creation rate, beside the Start load, so lateness suffers first. Rerun on an idle machine for clean numbers.",
         "",
       );
     }
@@ -210,7 +210,8 @@ function report(parts: Parts, startedAt: Date, elapsedMs: number, loadBefore: nu
         "with its window timer in the store. Heap is `heapUsed` after three forced GCs, before the first Start and with all verifications pending " +
         "(it includes the record, the store's indexes and due-queue entries, and the per-phone rate-limiter entry). " +
         "Lateness is what startApp's `onTimerLateness` reports for each claimed timer (claim time − due time) as the windows run out and the loop fails each verification over to the other SMS simulator; " +
-        "the windows come due at the rate they were created, so the loop has to keep up with the creation rate.",
+        "the verifications are created at BENCH_TIMER_DUE_RATE (5,000/s unless set, or slower when the machine cannot create them that fast), so their windows come due at that rate: " +
+        "5,000 slow failovers a second, the load of over 400 million Starts a day if every one failed over; meanwhile a separate process sends BENCH_TIMER_START_RATE (500) Starts/s over gRPC, open loop.",
     );
     lines.push("");
   }
