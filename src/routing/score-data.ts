@@ -117,8 +117,8 @@ export interface StatsPoint {
   score: number | undefined;
 }
 
-/** Adds `source`'s counts into `target`. */
-export function addCounts(target: Bucket, source: Bucket): void {
+/** Adds `source`'s counts into `target` (a histogram shorter than the target's counts as zeros). */
+export function addCounts(target: Bucket, source: Omit<BucketCounts, "ttd"> & { readonly ttd: ArrayLike<number> }): void {
   target.accepted += source.accepted;
   target.rejected += source.rejected;
   target.delivered += source.delivered;
@@ -126,7 +126,7 @@ export function addCounts(target: Bucket, source: Bucket): void {
   target.verified += source.verified;
   target.spend += source.spend;
   target.breakerOpens += source.breakerOpens;
-  for (let i = 0; i < target.ttd.length; i++) target.ttd[i]! += source.ttd[i]!;
+  for (let i = 0; i < target.ttd.length; i++) target.ttd[i]! += source.ttd[i] ?? 0;
 }
 
 /** The rates a score is made of, from summed counts; `median` is medianOf(totals.ttd), passed in as callers need it too. */

@@ -184,14 +184,7 @@ export class Scorer {
       const bucket = series.ring[Math.floor(given.start / this.#bucketMs) % series.ring.length]!;
       if (bucket.start > given.start) continue;
       if (bucket.start < given.start) bucket.reset(given.start);
-      bucket.accepted += given.accepted;
-      bucket.rejected += given.rejected;
-      bucket.delivered += given.delivered;
-      bucket.undelivered += given.undelivered;
-      bucket.verified += given.verified;
-      bucket.spend += given.spend;
-      bucket.breakerOpens += given.breakerOpens;
-      for (let i = 0; i < bucket.ttd.length; i++) bucket.ttd[i]! += given.ttd[i] ?? 0;
+      addCounts(bucket, given);
     }
   }
 
