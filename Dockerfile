@@ -19,7 +19,8 @@
 # move tag and digest together.
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim@sha256:2fe369e969550cde8e867afc3fe370b260140cab4a23d467074295b42163d553
 
-# ---- build: every dependency, then `npm run build` (tsc) into dist/. No install
+# ---- build: every dependency, then `npm run build` (tsc, then esbuild bundles
+# its output: scripts/bundle-server.mjs) into dist/. No install
 # scripts: the image's Node is the one the `node` package would fetch, and the
 # package's own `prepare` would only build a second time.
 FROM ${NODE_IMAGE} AS build

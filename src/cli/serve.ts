@@ -1,6 +1,7 @@
 import type { Config } from "../config/schema.js";
 import { startProcessTelemetry } from "../telemetry/telemetry.js";
 import type { Output } from "./output.js";
+import { releaseStartupMemory } from "./release-memory.js";
 
 /**
  * `verifyd serve`: one process that serves until SIGTERM or SIGINT, then
@@ -25,6 +26,7 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     }
     throw error;
   }
+  releaseStartupMemory();
   await stopSignal();
   const forced = () => process.exit(1);
   process.once("SIGTERM", forced);

@@ -1,25 +1,14 @@
 import { createRequire } from "node:module";
 import { context, type Meter, type TextMapPropagator, type Tracer } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import type * as ContextAsyncHooksModule from "@opentelemetry/context-async-hooks";
 import { ExportResultCode, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import type * as InstrumentationModule from "@opentelemetry/instrumentation";
 import type * as UndiciModule from "@opentelemetry/instrumentation-undici";
-import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
+import { defaultResource, type Resource, resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  ParentBasedSampler,
-  type Sampler,
-  SimpleSpanProcessor,
-  type SpanExporter,
-  type SpanProcessor,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
-} from "@opentelemetry/sdk-trace";
+import type * as SdkTraceModule from "@opentelemetry/sdk-trace";
+import type { Sampler, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { type Environment, type TelemetrySettings, type TraceSettings, telemetrySettings } from "./settings.js";
 
@@ -134,23 +123,7 @@ function prometheusFor(settings: TelemetrySettings): PrometheusExporter | undefi
 function startLocal(settings: TelemetrySettings, prometheus: PrometheusExporter | undefined, options: TelemetryOptions, env: Environment): Telemetry {
   const resource = defaultResource().merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.serviceName, [ATTR_SERVICE_VERSION]: VERSION }));
   const stops: Array<() => Promise<void>> = [];
-  let tracer: Tracer | undefined;
-  if (settings.traces) {
-    ensureContextManager();
-    const processor: SpanProcessor = options.spanExporter ? new SimpleSpanProcessor({ exporter: options.spanExporter }) : spanProcessorFor(settings.traces, env);
-    const provider = new TracerProvider({ resource, spanProcessors: [processor], sampler: samplerFrom(env) });
-    tracer = provider.getTracer(SCOPE, VERSION);
-    stops.push(() => provider.shutdown());
-    if (options.httpClientSpans) {
-      // Loaded only when asked for (tests), and synchronously: the spans must be on before this returns.
-      const require = createRequire(import.meta.url);
-      const { registerInstrumentations } = require("@opentelemetry/instrumentation") as typeof InstrumentationModule;
-      const { UndiciInstrumentation } = require("@opentelemetry/instrumentation-undici") as typeof UndiciModule;
-      const instrumentation = new UndiciInstrumentation({ requireParentforSpans: true });
-      const unregister = registerInstrumentations({ instrumentations: [instrumentation], tracerProvider: provider });
-      stops.unshift(async () => unregister());
-    }
-  }
+  const tracer = settings.traces ? startLocalTracing(settings.traces, resource, options, env, stops) : undefined;
   let meter: Meter | undefined;
   if (prometheus) {
     const provider = new MeterProvider({ resource, readers: [prometheus] });
@@ -168,15 +141,37 @@ function startLocal(settings: TelemetrySettings, prometheus: PrometheusExporter 
   });
 }
 
-function spanProcessorFor(traces: TraceSettings, env: Environment): SpanProcessor {
-  if (traces.exporter === "console") return new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() });
+// The tracing SDK is loaded only when tracing is on, and synchronously (startTelemetry returns a
+// ready Telemetry): with tracing off, a verifyd never loads it.
+const requireModule = createRequire(import.meta.url);
+
+/** A tracer provider of this app's own; adds what stops it to `stops`. */
+function startLocalTracing(traces: TraceSettings, resource: Resource, options: TelemetryOptions, env: Environment, stops: Array<() => Promise<void>>): Tracer {
+  const sdk = requireModule("@opentelemetry/sdk-trace") as typeof SdkTraceModule;
+  ensureContextManager();
+  const processor: SpanProcessor = options.spanExporter ? new sdk.SimpleSpanProcessor({ exporter: options.spanExporter }) : spanProcessorFor(sdk, traces, env);
+  const provider = new sdk.TracerProvider({ resource, spanProcessors: [processor], sampler: samplerFrom(sdk, env) });
+  stops.push(() => provider.shutdown());
+  if (options.httpClientSpans) {
+    // Only when asked for (tests): the spans must be on before this returns.
+    const { registerInstrumentations } = requireModule("@opentelemetry/instrumentation") as typeof InstrumentationModule;
+    const { UndiciInstrumentation } = requireModule("@opentelemetry/instrumentation-undici") as typeof UndiciModule;
+    const instrumentation = new UndiciInstrumentation({ requireParentforSpans: true });
+    const unregister = registerInstrumentations({ instrumentations: [instrumentation], tracerProvider: provider });
+    stops.unshift(async () => unregister());
+  }
+  return provider.getTracer(SCOPE, VERSION);
+}
+
+function spanProcessorFor(sdk: typeof SdkTraceModule, traces: TraceSettings, env: Environment): SpanProcessor {
+  if (traces.exporter === "console") return new sdk.SimpleSpanProcessor({ exporter: new sdk.ConsoleSpanExporter() });
   const exporter = lazyExporter(async () =>
     traces.protocol === "grpc"
       ? new (await import("@opentelemetry/exporter-trace-otlp-grpc")).OTLPTraceExporter({ url: traces.url })
       : new (await import("@opentelemetry/exporter-trace-otlp-proto")).OTLPTraceExporter({ url: traces.url }),
   );
   // The same OTEL_BSP_* knobs the Node SDK reads; a full queue drops spans rather than slowing requests.
-  return new BatchSpanProcessor({
+  return new sdk.BatchSpanProcessor({
     exporter,
     maxQueueSize: positiveInteger(env.OTEL_BSP_MAX_QUEUE_SIZE),
     maxExportBatchSize: positiveInteger(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE),
@@ -210,7 +205,8 @@ export function lazyExporter(load: () => Promise<SpanExporter>): SpanExporter {
 }
 
 /** OTEL_TRACES_SAMPLER and its argument, as the Node SDK reads them; parent-based always-on by default. */
-function samplerFrom(env: Environment): Sampler {
+function samplerFrom(sdk: typeof SdkTraceModule, env: Environment): Sampler {
+  const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } = sdk;
   const ratio = Number(env.OTEL_TRACES_SAMPLER_ARG);
   const traceIdRatio = () => new TraceIdRatioBasedSampler(Number.isFinite(ratio) && ratio >= 0 && ratio <= 1 ? ratio : 1);
   switch (env.OTEL_TRACES_SAMPLER?.trim().toLowerCase()) {
@@ -243,6 +239,7 @@ let contextManagerReady = false;
  */
 function ensureContextManager(): void {
   if (contextManagerReady) return;
+  const { AsyncLocalStorageContextManager } = requireModule("@opentelemetry/context-async-hooks") as typeof ContextAsyncHooksModule;
   const manager = new AsyncLocalStorageContextManager().enable();
   if (!context.setGlobalContextManager(manager)) manager.disable();
   contextManagerReady = true;

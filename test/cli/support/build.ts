@@ -18,7 +18,8 @@ export const REPO = fileURLToPath(new URL("../../..", import.meta.url));
 export const MAIN = join(REPO, "dist", "src", "main.js");
 
 const SOURCES = ["src", "gen", "console"].map((dir) => join(REPO, dir));
-const INPUTS = ["tsconfig.json", "tsconfig.build.json", "package.json", "scripts/build.mjs", "scripts/build-console.mjs"].map((file) => join(REPO, file));
+const BUILD_SCRIPTS = ["scripts/build.mjs", "scripts/bundle-server.mjs", "scripts/build-console.mjs"];
+const INPUTS = ["tsconfig.json", "tsconfig.build.json", "package.json", ...BUILD_SCRIPTS].map((file) => join(REPO, file));
 const LOCK = join(REPO, "dist.build-lock");
 
 /** Builds dist/ unless it is newer than every source; resolves once it is. */
