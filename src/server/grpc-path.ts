@@ -4,6 +4,7 @@ import { Code, ConnectError, type ContextValues, type HandlerContext, type Inter
 import { invokeUnaryImplementation, transformInvokeImplementation } from "@connectrpc/connect/protocol";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import type { Logger } from "../verification/ports.js";
+import { MAX_TIMER_MS } from "./deadlines.js";
 
 /** Answers a gRPC stream itself, or returns false to leave it to the general path. */
 export type StreamHandler = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
@@ -107,7 +108,8 @@ class Call {
     this.#timeoutError = timeout.error;
     // Whole milliseconds, as connect's own contexts keep them (grpc-timeout may be in µs or ns).
     const deadlineAt = timeout.timeoutMs === undefined ? undefined : Math.trunc(Date.now() + timeout.timeoutMs);
-    if (timeout.timeoutMs !== undefined) {
+    // grpc-timeout reaches years; Node's timers do not (past 2^31 - 1 ms they fire at once), and such a deadline is none.
+    if (timeout.timeoutMs !== undefined && timeout.timeoutMs <= MAX_TIMER_MS) {
       this.#deadline = setTimeout(() => this.#abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), timeout.timeoutMs);
     }
     // A reset stream emits 'error' (unhandled, it would end the process) and then 'close', where it is handled.

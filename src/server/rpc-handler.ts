@@ -26,6 +26,7 @@ import { findTrailerError, setTrailerStatus } from "@connectrpc/connect/protocol
 import { trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { Logger } from "../verification/ports.js";
+import { dropUnreachableDeadline } from "./deadlines.js";
 import { createGrpcPath, type StreamHandler } from "./grpc-path.js";
 import type { RequestHandler } from "./http-server.js";
 
@@ -92,6 +93,7 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandlers {
       streamNeedsEnvelope(handler, response);
       return;
     }
+    dropUnreachableDeadline(request.headers);
     // Throws on a request with no authority (HTTP/1.0 without Host); inside a request listener that would end the process.
     let universalRequest: ReturnType<typeof universalRequestFromNodeRequest>;
     try {

@@ -12,6 +12,7 @@ import { compressionGzip, createConnectTransport, createGrpcTransport, createGrp
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { EchoRequestSchema, EchoService } from "../../gen/verify/bench/v1/echo_pb.js";
+import { dropUnreachableDeadline } from "../../src/server/deadlines.js";
 import { type ListeningServer, listen } from "../../src/server/http-server.js";
 import { createRpcHandler } from "../../src/server/rpc-handler.js";
 import { testConfig } from "../support/config.js";
@@ -46,6 +47,8 @@ async function echo(request: { message: string }, context: HandlerContext) {
   seen.push(record);
   context.signal.addEventListener("abort", () => (record.abortReason = context.signal.reason));
   if (request.message === "fail") throw new Error("a fault with details the caller must not see");
+  // Long enough for a deadline that fired at once to have aborted the signal by the answer.
+  if (request.message === "slow") await new Promise((resolve) => setTimeout(resolve, 50));
   if (request.message === "wait") {
     await new Promise((resolve) => context.signal.addEventListener("abort", resolve));
     throw context.signal.reason;
@@ -161,6 +164,26 @@ describe("a call the lean path takes", () => {
     expect(taken).toEqual([true]);
   });
 
+  test("a deadline longer than Node's timers reach (grpc-timeout 99999999H) is no deadline, not an immediate one", async () => {
+    const answer = await rawGrpc(envelope(toBinary(EchoRequestSchema, create(EchoRequestSchema, { message: "slow" }))), { "grpc-timeout": "99999999H" });
+    expect(answer.status).toBe("0");
+    expect(seen[0]!.abortReason).toBeUndefined();
+    expect(seen[0]!.timeoutMs).toBeGreaterThan(2 ** 31);
+  });
+
+  test.each([
+    ["gRPC-Web", { "content-type": "application/grpc-web+proto", "grpc-timeout": "99999999H" }],
+    ["gRPC with a gzip request encoding declared", { "grpc-encoding": "gzip", "grpc-timeout": "99999999H" }],
+  ])("on the general path too (%s), a deadline past Node's timers is none", async (_name, headers) => {
+    const body = envelope(toBinary(EchoRequestSchema, create(EchoRequestSchema, { message: "slow" })));
+    await rawGrpc(body, headers);
+    expect(taken).toEqual([false]);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.timeoutMs).toBeUndefined();
+    // The general path aborts every handler's signal once the call is over (without a reason); never for a deadline here.
+    expect(ConnectError.from(seen[0]!.abortReason).code).not.toBe(Code.DeadlineExceeded);
+  });
+
   test("a client that goes away aborts the handler's signal with CANCELED", async () => {
     const session = http2.connect(url);
     const stream = session.request({ ":method": "POST", ":path": ECHO, "content-type": "application/grpc", te: "trailers" });
@@ -196,5 +219,24 @@ describe("a call the lean path takes", () => {
     expect(taken).toEqual([true]);
     // Nothing reached the implementation.
     expect(seen).toEqual([]);
+  });
+});
+
+describe("deadlines past Node's timers", () => {
+  test.each([
+    [{ "grpc-timeout": "99999999H" }, {}],
+    [{ "grpc-timeout": "597H" }, {}],
+    [{ "grpc-timeout": "596H" }, { "grpc-timeout": "596H" }],
+    [{ "grpc-timeout": "2147483647m" }, { "grpc-timeout": "2147483647m" }],
+    [{ "connect-timeout-ms": "2147483648" }, {}],
+    [{ "connect-timeout-ms": "2147483647" }, { "connect-timeout-ms": "2147483647" }],
+    [
+      { "grpc-timeout": "bogus", "connect-timeout-ms": "x" },
+      { "grpc-timeout": "bogus", "connect-timeout-ms": "x" },
+    ],
+  ])("%j becomes %j before the general path reads it (malformed ones are left for the protocol to refuse)", (headers, expected) => {
+    const copy: Record<string, string> = { ...headers };
+    dropUnreachableDeadline(copy);
+    expect(copy).toEqual(expected);
   });
 });
