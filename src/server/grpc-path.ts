@@ -1,7 +1,7 @@
-import type http2 from "node:http2";
+import http2 from "node:http2";
 import { type DescMessage, fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, type HandlerContext, type Interceptor, type MethodImplSpec } from "@connectrpc/connect";
-import { invokeUnaryImplementation, transformInvokeImplementation } from "@connectrpc/connect/protocol";
+import { createAsyncIterable, invokeUnaryImplementation, transformInvokeImplementation } from "@connectrpc/connect/protocol";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import type { Logger } from "../verification/ports.js";
 import { MAX_TIMER_MS } from "./deadlines.js";
@@ -46,7 +46,7 @@ export function createGrpcPath(options: GrpcPathOptions): StreamHandler {
     if (!served || !takes(headers, served.spec)) return false;
     void serve(stream, headers, served, options).catch((error: unknown) => {
       options.logger?.error({ err: error, procedure: headers[":path"] }, "writing an RPC's answer failed");
-      if (!stream.destroyed) stream.close(2 /* INTERNAL_ERROR */);
+      if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
     });
     return true;
   };
@@ -74,7 +74,7 @@ async function serve(
       const output = await invokeUnaryImplementation(spec, call.context, input, options.interceptors as Interceptor[]);
       call.finish(output, undefined);
     } else {
-      const outputs = transformInvokeImplementation(spec, call.context, options.interceptors as Interceptor[])(once(input));
+      const outputs = transformInvokeImplementation(spec, call.context, options.interceptors as Interceptor[])(createAsyncIterable([input]));
       for await (const output of outputs) call.write(output);
       call.finish(undefined, undefined);
     }
@@ -84,10 +84,6 @@ async function serve(
   } finally {
     call.done();
   }
-}
-
-async function* once<T>(value: T): AsyncIterable<T> {
-  yield value;
 }
 
 /** One call's state: its context, the body read so far, whether headers went out. */
